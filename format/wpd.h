@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libwpd: reader and writer of .wpd profile files.
+ *
+ * This header is the programming interface; docs/wpd-format.md is the
+ * normative byte-level specification and changes together with this file.
+ * libwpd depends on zstd and xxhash only: no BPF, no libbpf, no libelf, so
+ * offline tools and third parties can link it on any machine.
+ *
+ * Layout of a file (all integers little-endian):
+ *
+ *   file header (64 bytes)
+ *   block 0: block header (32 bytes) + zstd frame of records
+ *   block 1: ...
+ *
+ * Every block is independent: it decompresses on its own and holds whole
+ * records only, so a file cut at any point (kill -9, power loss, a partial
+ * copy) reads up to its last complete block, and a damaged block is
+ * reported and skipped.
+ *
+ * A record is { u32 type; u32 size; u8 payload[size]; }. Readers skip and
+ * count types they do not know, so files written by a newer wp still open.
+ *
+ * Error convention: functions return 0 (or a count) on success and a
+ * negative errno on failure; -EBADMSG means the file content is invalid.
+ * Nothing here prints or exits; the reader keeps a human-readable reason
+ * for the last problem (wpd_reader__error()).
+ */
+#ifndef WP_FORMAT_WPD_H
+#define WP_FORMAT_WPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- *
+ * On-disk constants
+ * ---------------------------------------------------------------- */
+
+/* "\x89WPD\r\n\x1a\n": the high byte and CR/LF/^Z catch text-mode damage. */
+#define WPD_MAGIC            "\x89WPD\r\n\x1a\n"
+#define WPD_MAGIC_LEN        8
+#define WPD_VERSION_MAJOR    1 /* a reader refuses another major */
+#define WPD_VERSION_MINOR    0 /* newer minors only add record types/keys */
+#define WPD_FILE_HEADER_SIZE 64
+
+#define WPD_BLOCK_MAGIC       0x4b425057u /* "WPBK" as bytes on disk */
+#define WPD_BLOCK_HEADER_SIZE 32
+/* Limits a reader enforces before allocating anything. */
+#define WPD_BLOCK_MAX_RAW     (8u << 20)  /* decompressed payload */
+#define WPD_BLOCK_MAX_COMP    (9u << 20)  /* compressed payload */
+/* The writer closes a block when it reaches this many raw bytes. */
+#define WPD_BLOCK_TARGET_RAW  (256u << 10)
+
+#define WPD_RECORD_HEADER_SIZE 8
+
+/* Compatible feature flags (file header): what the file contains. */
+#define WPD_FEAT_ONCPU   (1ull << 0) /* cpu-clock samples */
+#define WPD_FEAT_OFFCPU  (1ull << 1) /* scheduler events (off-CPU) */
+#define WPD_FEAT_KSYMS   (1ull << 2) /* kernel symbols stored */
+/* Incompatible flags: a reader refuses a file with bits it does not know. */
+#define WPD_INCOMPAT_KNOWN 0ull
+
+/* Record types. Numbers are never reused; new ones are appended. */
+enum wpd_record_type {
+	WPD_REC_META = 1,    /* key/value list: recording metadata */
+	WPD_REC_STRING = 2,  /* interned string */
+	WPD_REC_STACK = 3,   /* stack table entry */
+	WPD_REC_SAMPLES = 4, /* batch of on-CPU samples */
+	WPD_REC_THREAD = 5,  /* thread name (comm) as of a time */
+	WPD_REC_MMAP = 6,    /* one executable mapping of a process */
+	WPD_REC_MMAP_RESET = 7, /* process replaced its mappings (exec) */
+	WPD_REC_KSYM = 8,    /* kernel symbol referenced by a stack */
+	WPD_REC_STATS = 9,   /* key/value list: cumulative counters */
+	WPD_REC_FINISH = 10, /* key/value list: clean end of recording */
+	WPD_REC_TYPE_MAX_V1 = 10,
+};
+
+/* Value types inside key/value lists (META, STATS, FINISH). */
+enum wpd_kv_type {
+	WPD_KV_U64 = 1,    /* 8 bytes */
+	WPD_KV_STRING = 2, /* UTF-8 bytes, not NUL-terminated */
+	WPD_KV_I64 = 3,    /* 8 bytes, two's complement */
+};
+
+/* STACK flags */
+#define WPD_STACK_KERNEL_TRUNCATED (1u << 0) /* deeper frames not captured */
+#define WPD_STACK_USER_TRUNCATED   (1u << 1)
+#define WPD_STACK_KERNEL_MISSING   (1u << 2) /* capture failed */
+#define WPD_STACK_USER_MISSING     (1u << 3) /* capture failed (not: kernel thread) */
+#define WPD_STACK_NO_USER          (1u << 4) /* task has no user space (kthread) */
+
+/* MMAP flags */
+#define WPD_MMAP_BUILD_ID    (1u << 0) /* build_id is valid */
+#define WPD_MMAP_ANON_EXEC   (1u << 1) /* anonymous executable memory (JIT) */
+
+#define WPD_BUILD_ID_MAX 20
+/* Frames per side a reader accepts (the kernel walks at most 127). */
+#define WPD_STACK_MAX_FRAMES 1024
+#define WPD_STRING_MAX (64u << 10)
+#define WPD_COMM_LEN 16
+
+/* Well-known keys. Readers ignore keys they do not know. */
+/* META */
+#define WPD_META_HOSTNAME        "hostname"         /* string */
+#define WPD_META_KERNEL          "kernel_release"   /* string, uname -r */
+#define WPD_META_ARCH            "arch"             /* string, uname -m */
+#define WPD_META_START_REALTIME  "start_realtime_ns" /* u64, CLOCK_REALTIME */
+#define WPD_META_START_MONO      "start_monotonic_ns" /* u64, CLOCK_MONOTONIC */
+#define WPD_META_CMDLINE         "cmdline"          /* string, wp-record argv */
+#define WPD_META_TARGET          "target"           /* string: "system", "pid 12,13", "command ..." */
+#define WPD_META_FREQ            "sample_freq_hz"   /* u64 */
+#define WPD_META_NCPUS           "ncpus"            /* u64, CPUs recorded */
+#define WPD_META_WP_VERSION      "wp_version"       /* string */
+#define WPD_META_CALL_GRAPH      "call_graph"       /* string: "fp" */
+/* STATS and FINISH (counters are cumulative; the last record wins) */
+#define WPD_STAT_SAMPLES         "samples"          /* u64, samples stored */
+#define WPD_STAT_DURATION        "duration_ns"      /* u64 */
+#define WPD_STAT_END_MONO        "end_monotonic_ns" /* u64 */
+#define WPD_STAT_EXIT_STATUS     "exit_status"      /* i64, of the launched command */
+/* Drop counters are keys beginning with this prefix, e.g. "lost.ringbuf_full". */
+#define WPD_STAT_LOST_PREFIX     "lost."
+
+/* ---------------------------------------------------------------- *
+ * Decoded records. Pointers point into the record's payload and are
+ * valid until the next wpd_reader__next() call.
+ * ---------------------------------------------------------------- */
+
+struct wpd_record {
+	uint32_t type;
+	uint32_t size;
+	const uint8_t *data;
+	uint32_t block_seq; /* sequence number of the block it came from */
+};
+
+struct wpd_kv {
+	const char *key; /* not NUL-terminated */
+	uint32_t key_len;
+	uint8_t type;    /* enum wpd_kv_type; unknown types are still returned */
+	uint64_t u64;    /* WPD_KV_U64 / WPD_KV_I64 (cast) */
+	const uint8_t *value; /* raw value bytes (all types) */
+	uint32_t value_len;
+};
+
+struct wpd_kv_iter {
+	const uint8_t *p, *end;
+};
+
+struct wpd_string {
+	uint32_t id;
+	const char *str; /* not NUL-terminated */
+	uint32_t len;
+};
+
+struct wpd_stack {
+	uint32_t id;     /* >= 1; 0 means "no stack" in samples */
+	uint32_t flags;  /* WPD_STACK_* */
+	uint16_t nkernel, nuser;
+	/* Leaf first: kernel[0] is the innermost kernel frame, user[0] the
+	 * innermost user frame (the IP at the time of the sample). */
+	uint64_t kernel[WPD_STACK_MAX_FRAMES];
+	uint64_t user[WPD_STACK_MAX_FRAMES];
+};
+
+struct wpd_sample {
+	uint64_t time_ns; /* CLOCK_MONOTONIC */
+	uint32_t pid, tid, cpu;
+	uint32_t stack_id; /* 0: no stack */
+};
+
+struct wpd_samples_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t time_ns;
+};
+
+struct wpd_thread {
+	uint64_t time_ns;
+	uint32_t pid, tid;
+	uint32_t comm_str; /* STRING id */
+};
+
+struct wpd_mmap {
+	uint64_t time_ns;
+	uint32_t pid, flags;
+	uint64_t start, end, pgoff;
+	uint32_t path_str; /* STRING id */
+	uint8_t build_id_len;
+	uint8_t build_id[WPD_BUILD_ID_MAX];
+};
+
+struct wpd_mmap_reset {
+	uint64_t time_ns;
+	uint32_t pid;
+};
+
+struct wpd_ksym {
+	uint64_t start;
+	uint32_t size;     /* bytes; 0 if unknown */
+	uint32_t name_str; /* STRING id */
+	uint32_t module_str; /* STRING id, 0 for the kernel image */
+};
+
+/* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits...). */
+int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out);
+int wpd_decode_stack(const struct wpd_record *rec, struct wpd_stack *out);
+int wpd_decode_thread(const struct wpd_record *rec, struct wpd_thread *out);
+int wpd_decode_mmap(const struct wpd_record *rec, struct wpd_mmap *out);
+int wpd_decode_mmap_reset(const struct wpd_record *rec, struct wpd_mmap_reset *out);
+int wpd_decode_ksym(const struct wpd_record *rec, struct wpd_ksym *out);
+
+/* META / STATS / FINISH: iterate entries. next: 1 entry, 0 end, -EBADMSG. */
+void wpd_kv_iter__init(struct wpd_kv_iter *it, const struct wpd_record *rec);
+int wpd_kv_iter__next(struct wpd_kv_iter *it, struct wpd_kv *out);
+bool wpd_kv__is(const struct wpd_kv *kv, const char *key);
+
+/* SAMPLES: begin 0/-EBADMSG; next 1 sample, 0 end, -EBADMSG. */
+int wpd_samples_iter__init(struct wpd_samples_iter *it, const struct wpd_record *rec);
+int wpd_samples_iter__next(struct wpd_samples_iter *it, struct wpd_sample *out);
+
+/* ---------------------------------------------------------------- *
+ * Reader: streams the file one block at a time (bounded memory).
+ * ---------------------------------------------------------------- */
+
+struct wpd_reader;
+
+struct wpd_file_info {
+	uint16_t version_major, version_minor;
+	uint64_t compat_flags, incompat_flags;
+};
+
+/* What reading found; complete after wpd_reader__next() returned 0. */
+struct wpd_read_stats {
+	uint64_t blocks;          /* blocks read and verified */
+	uint64_t blocks_damaged;  /* skipped: bad checksum, bad header, bad zstd */
+	uint64_t bytes_skipped;   /* bytes not part of a good block */
+	uint64_t records;
+	uint64_t records_unknown; /* skipped: type not known to this reader */
+	uint64_t records_bad;     /* skipped: record header overran its block */
+	bool truncated;           /* file ended inside a block */
+	bool finished;            /* a FINISH record was seen */
+};
+
+/* Open and check the file header. -ENOENT/-EACCES..., -EBADMSG (not a
+ * .wpd, damaged header), -ENOTSUP (newer major version or unknown
+ * incompatible flags). On failure *out is NULL; if err_buf is non-NULL a
+ * reason is written there. */
+int wpd_reader__open(const char *path, struct wpd_reader **out,
+		     char *err_buf, size_t err_len);
+/* Same, from an open file descriptor (not closed by the reader). */
+int wpd_reader__open_fd(int fd, struct wpd_reader **out,
+			char *err_buf, size_t err_len);
+const struct wpd_file_info *wpd_reader__info(const struct wpd_reader *r);
+/* 1: *rec holds the next record; 0: end of file; <0: I/O error.
+ * Damage is never an error here: it is skipped and counted in the stats.
+ * Records of unknown type are counted and skipped, not returned. */
+int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec);
+const struct wpd_read_stats *wpd_reader__stats(const struct wpd_reader *r);
+/* Human-readable description of the first damage seen, or NULL. */
+const char *wpd_reader__damage(const struct wpd_reader *r);
+void wpd_reader__free(struct wpd_reader *r);
+
+/* ---------------------------------------------------------------- *
+ * Encoding: a growable byte buffer and record builders.
+ * ---------------------------------------------------------------- */
+
+struct wpd_buf {
+	uint8_t *data;
+	size_t len, cap;
+	bool oom; /* set once an allocation failed; later puts are no-ops */
+};
+
+void wpd_buf__init(struct wpd_buf *b);
+void wpd_buf__release(struct wpd_buf *b);
+void wpd_buf__reset(struct wpd_buf *b); /* len = 0, keeps memory */
+void wpd_buf__put(struct wpd_buf *b, const void *p, size_t n);
+void wpd_buf__put_u8(struct wpd_buf *b, uint8_t v);
+void wpd_buf__put_u16(struct wpd_buf *b, uint16_t v);
+void wpd_buf__put_u32(struct wpd_buf *b, uint32_t v);
+void wpd_buf__put_u64(struct wpd_buf *b, uint64_t v);
+void wpd_buf__put_varint(struct wpd_buf *b, uint64_t v); /* unsigned LEB128 */
+
+/* Key/value list entries (append to a buffer that becomes META/STATS/FINISH). */
+void wpd_kv__put_u64(struct wpd_buf *b, const char *key, uint64_t v);
+void wpd_kv__put_i64(struct wpd_buf *b, const char *key, int64_t v);
+void wpd_kv__put_str(struct wpd_buf *b, const char *key, const char *s);
+
+/* Whole-record payload encoders (b is reset first). */
+void wpd_encode_string(struct wpd_buf *b, uint32_t id, const char *s, uint32_t len);
+void wpd_encode_stack(struct wpd_buf *b, uint32_t id, uint32_t flags,
+		      const uint64_t *kernel, uint16_t nkernel,
+		      const uint64_t *user, uint16_t nuser);
+void wpd_encode_thread(struct wpd_buf *b, const struct wpd_thread *t);
+void wpd_encode_mmap(struct wpd_buf *b, const struct wpd_mmap *m);
+void wpd_encode_mmap_reset(struct wpd_buf *b, const struct wpd_mmap_reset *m);
+void wpd_encode_ksym(struct wpd_buf *b, const struct wpd_ksym *k);
+
+/* SAMPLES batch: begin with the batch's first timestamp, add samples in
+ * non-decreasing time order, end patches the count. An out-of-order sample
+ * is stored with delta 0 (and the builder reports it: return 1). */
+struct wpd_samples_builder {
+	struct wpd_buf buf;
+	uint64_t base_ns, last_ns;
+	uint32_t count;
+};
+void wpd_samples_builder__init(struct wpd_samples_builder *sb);
+void wpd_samples_builder__release(struct wpd_samples_builder *sb);
+int wpd_samples_builder__add(struct wpd_samples_builder *sb, const struct wpd_sample *s);
+/* Finalise into sb->buf (ready for wpd_writer__add) and return the count. */
+uint32_t wpd_samples_builder__finish(struct wpd_samples_builder *sb);
+void wpd_samples_builder__reset(struct wpd_samples_builder *sb);
+
+/* ---------------------------------------------------------------- *
+ * Writer
+ * ---------------------------------------------------------------- */
+
+struct wpd_writer;
+
+struct wpd_writer_opts {
+	uint64_t compat_flags;
+	int zstd_level;        /* 0: default (3) */
+	size_t block_target;   /* 0: WPD_BLOCK_TARGET_RAW */
+};
+
+/* Writes the file header to fd (which the writer does not close). */
+int wpd_writer__new(int fd, const struct wpd_writer_opts *opts,
+		    struct wpd_writer **out);
+/* Append a record to the current block; a full block is flushed first.
+ * -E2BIG if size > WPD_BLOCK_MAX_RAW - header. */
+int wpd_writer__add(struct wpd_writer *w, uint32_t type, const void *payload,
+		    uint32_t size);
+int wpd_writer__add_buf(struct wpd_writer *w, uint32_t type,
+			const struct wpd_buf *b); /* -ENOMEM if b->oom */
+/* Compress and write the current block, if it holds any record. */
+int wpd_writer__flush(struct wpd_writer *w);
+/* Bytes written to fd so far (header + complete blocks). */
+uint64_t wpd_writer__bytes(const struct wpd_writer *w);
+/* Flush and free (w may be NULL). Returns the flush result. */
+int wpd_writer__close(struct wpd_writer *w);
+
+#endif

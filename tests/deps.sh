@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install every Debian package wp needs to build and test. Idempotent and
+# quiet when everything is present (make deps, called by check and demo).
+set -eu
+
+# build: compiler, BPF toolchain, libraries
+PKGS="gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
+zlib1g-dev libzstd-dev libxxhash-dev libcapstone-dev"
+# tests and benchmarks: TAP harness, perf to compare against, JSON parsing
+PKGS="$PKGS perl linux-perf"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
