@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Record payload decoders. The payload comes from a file, so nothing in
+ * it is trusted: every read goes through a bounds-checked cursor, counts
+ * are checked against the limits before they size anything, and a
+ * payload shorter than its layout is -EBADMSG. A longer one is fine:
+ * newer minor versions append fields, which this version ignores.
+ */
+#include "wpd.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct cursor {
+	const uint8_t *p, *end;
+	bool bad; /* a read ran past the end; every later read returns 0 */
+};
+
+static void cur_init(struct cursor *c, const uint8_t *p, size_t n)
+{
+	c->p = p;
+	c->end = p ? p + n : p; /* NULL + 0 is undefined */
+	c->bad = false;
+}
+
+/* Returns the n bytes at the cursor and advances, or NULL if short. */
+static const uint8_t *cur_take(struct cursor *c, size_t n)
+{
+	const uint8_t *p = c->p;
+
+	if (c->bad || n > (size_t)(c->end - c->p)) {
+		c->bad = true;
+		return NULL;
+	}
+	if (n)
+		c->p += n;
+	return p;
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+static uint64_t cur_le(struct cursor *c, unsigned int n)
+{
+	const uint8_t *p = cur_take(c, n);
+
+	return p ? load_le(p, n) : 0;
+}
+
+#define cur_u8(c)  ((uint8_t)cur_le(c, 1))
+#define cur_u16(c) ((uint16_t)cur_le(c, 2))
+#define cur_u32(c) ((uint32_t)cur_le(c, 4))
+#define cur_u64(c) cur_le(c, 8)
+
+/* Unsigned LEB128, at most 10 bytes and no bits beyond 64. */
+static int cur_varint(struct cursor *c, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 10; i++) {
+		const uint8_t *b = cur_take(c, 1);
+
+		if (!b)
+			return -EBADMSG;
+		if (i == 9 && *b > 1)
+			return -EBADMSG; /* would overflow 64 bits */
+		v |= (uint64_t)(*b & 0x7f) << (7 * i);
+		if (!(*b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -EBADMSG; /* an 11th byte would be needed */
+}
+
+static int cur_varint32(struct cursor *c, uint32_t *out)
+{
+	uint64_t v;
+
+	if (cur_varint(c, &v) < 0 || v > UINT32_MAX)
+		return -EBADMSG;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void cur_rec(struct cursor *c, const struct wpd_record *rec)
+{
+	cur_init(c, rec->data, rec->data ? rec->size : 0);
+}
+
+/* ---- fixed-layout records ---- */
+
+int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out)
+{
+	struct cursor c;
+	const uint8_t *s;
+	uint32_t id, len;
+
+	cur_rec(&c, rec);
+	id = cur_u32(&c);
+	len = cur_u32(&c);
+	if (c.bad || id == 0 || len > WPD_STRING_MAX)
+		return -EBADMSG;
+	s = cur_take(&c, len);
+	if (!s)
+		return -EBADMSG;
+	out->id = id;
+	out->str = (const char *)s;
+	out->len = len;
+	return 0;
+}
+
+int wpd_decode_stack(const struct wpd_record *rec, struct wpd_stack *out)
+{
+	struct cursor c;
+	const uint8_t *k, *u;
+	uint32_t id, flags;
+	uint16_t nk, nu;
+	unsigned int i;
+
+	cur_rec(&c, rec);
+	id = cur_u32(&c);
+	flags = cur_u32(&c);
+	nk = cur_u16(&c);
+	nu = cur_u16(&c);
+	if (c.bad || id == 0 || nk > WPD_STACK_MAX_FRAMES ||
+	    nu > WPD_STACK_MAX_FRAMES)
+		return -EBADMSG;
+	k = cur_take(&c, (size_t)nk * 8);
+	u = cur_take(&c, (size_t)nu * 8);
+	if (c.bad)
+		return -EBADMSG;
+	out->id = id;
+	out->flags = flags;
+	out->nkernel = nk;
+	out->nuser = nu;
+	for (i = 0; i < nk; i++)
+		out->kernel[i] = load_le(k + 8 * i, 8);
+	for (i = 0; i < nu; i++)
+		out->user[i] = load_le(u + 8 * i, 8);
+	return 0;
+}
+
+int wpd_decode_thread(const struct wpd_record *rec, struct wpd_thread *out)
+{
+	struct wpd_thread t;
+	struct cursor c;
+
+	cur_rec(&c, rec);
+	t.time_ns = cur_u64(&c);
+	t.pid = cur_u32(&c);
+	t.tid = cur_u32(&c);
+	t.comm_str = cur_u32(&c);
+	if (c.bad)
+		return -EBADMSG;
+	*out = t;
+	return 0;
+}
+
+int wpd_decode_mmap(const struct wpd_record *rec, struct wpd_mmap *out)
+{
+	struct wpd_mmap m;
+	struct cursor c;
+	const uint8_t *bid;
+
+	cur_rec(&c, rec);
+	m.time_ns = cur_u64(&c);
+	m.pid = cur_u32(&c);
+	m.flags = cur_u32(&c);
+	m.start = cur_u64(&c);
+	m.end = cur_u64(&c);
+	m.pgoff = cur_u64(&c);
+	m.path_str = cur_u32(&c);
+	m.build_id_len = cur_u8(&c);
+	bid = cur_take(&c, WPD_BUILD_ID_MAX);
+	cur_take(&c, 3); /* reserved */
+	if (c.bad || m.build_id_len > WPD_BUILD_ID_MAX)
+		return -EBADMSG;
+	/* Only the first build_id_len bytes mean anything: hand back zeros
+	 * after them whatever the file holds, so callers may compare whole
+	 * arrays. */
+	memset(m.build_id, 0, sizeof(m.build_id));
+	memcpy(m.build_id, bid, m.build_id_len);
+	*out = m;
+	return 0;
+}
+
+int wpd_decode_mmap_reset(const struct wpd_record *rec, struct wpd_mmap_reset *out)
+{
+	struct wpd_mmap_reset m;
+	struct cursor c;
+
+	cur_rec(&c, rec);
+	m.time_ns = cur_u64(&c);
+	m.pid = cur_u32(&c);
+	if (c.bad)
+		return -EBADMSG;
+	*out = m;
+	return 0;
+}
+
+int wpd_decode_ksym(const struct wpd_record *rec, struct wpd_ksym *out)
+{
+	struct wpd_ksym k;
+	struct cursor c;
+
+	cur_rec(&c, rec);
+	k.start = cur_u64(&c);
+	k.size = cur_u32(&c);
+	k.name_str = cur_u32(&c);
+	k.module_str = cur_u32(&c);
+	if (c.bad)
+		return -EBADMSG;
+	*out = k;
+	return 0;
+}
+
+/* ---- key/value lists ---- */
+
+void wpd_kv_iter__init(struct wpd_kv_iter *it, const struct wpd_record *rec)
+{
+	it->p = rec->data;
+	it->end = rec->data ? rec->data + rec->size : rec->data;
+}
+
+/*
+ * The entry is committed (it->p advanced) only once it parsed whole, so a
+ * bad entry keeps failing instead of resuming at a random byte.
+ */
+int wpd_kv_iter__next(struct wpd_kv_iter *it, struct wpd_kv *out)
+{
+	struct wpd_kv kv;
+	struct cursor c;
+	const uint8_t *key;
+
+	if (it->p == it->end)
+		return 0;
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	kv.key_len = cur_u16(&c);
+	key = cur_take(&c, kv.key_len);
+	kv.type = cur_u8(&c);
+	kv.value_len = cur_u32(&c);
+	kv.value = cur_take(&c, kv.value_len);
+	if (c.bad)
+		return -EBADMSG;
+	kv.key = (const char *)key;
+	kv.u64 = 0;
+	if (kv.type == WPD_KV_U64 || kv.type == WPD_KV_I64) {
+		if (kv.value_len != 8)
+			return -EBADMSG;
+		kv.u64 = load_le(kv.value, 8);
+	}
+	it->p = c.p;
+	*out = kv;
+	return 1;
+}
+
+bool wpd_kv__is(const struct wpd_kv *kv, const char *key)
+{
+	size_t n = strlen(key);
+
+	return kv->key_len == n && (n == 0 || memcmp(kv->key, key, n) == 0);
+}
+
+/* ---- SAMPLES ---- */
+
+int wpd_samples_iter__init(struct wpd_samples_iter *it, const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	it->time_ns = cur_u64(&c);
+	it->remaining = cur_u32(&c);
+	if (c.bad) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+/*
+ * The count is not checked against the payload length up front: samples
+ * before the point where the bytes run out are good and are returned; the
+ * short one is -EBADMSG (and stays so on later calls).
+ */
+int wpd_samples_iter__next(struct wpd_samples_iter *it, struct wpd_sample *out)
+{
+	struct wpd_sample s;
+	struct cursor c;
+	uint64_t delta;
+
+	if (it->remaining == 0)
+		return 0;
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_varint(&c, &delta) < 0 || cur_varint32(&c, &s.pid) < 0 ||
+	    cur_varint32(&c, &s.tid) < 0 || cur_varint32(&c, &s.cpu) < 0 ||
+	    cur_varint32(&c, &s.stack_id) < 0)
+		return -EBADMSG;
+	if (delta > UINT64_MAX - it->time_ns)
+		return -EBADMSG;
+	s.time_ns = it->time_ns + delta;
+	it->time_ns = s.time_ns;
+	it->p = c.p;
+	it->remaining--;
+	*out = s;
+	return 1;
+}

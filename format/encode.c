@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Record payload encoders: the exact inverse of decode.c. Layouts are
+ * specified in docs/wpd-format.md; keep the two files and the spec in step.
+ */
+#include "wpd.h"
+
+#include <string.h>
+
+/* ---- key/value lists (META, STATS, FINISH) ---- */
+
+static void kv_put_head(struct wpd_buf *b, const char *key, uint8_t type,
+			uint32_t value_len)
+{
+	size_t klen = strlen(key);
+
+	if (klen > UINT16_MAX)
+		klen = UINT16_MAX;
+	wpd_buf__put_u16(b, (uint16_t)klen);
+	wpd_buf__put(b, key, klen);
+	wpd_buf__put_u8(b, type);
+	wpd_buf__put_u32(b, value_len);
+}
+
+void wpd_kv__put_u64(struct wpd_buf *b, const char *key, uint64_t v)
+{
+	kv_put_head(b, key, WPD_KV_U64, 8);
+	wpd_buf__put_u64(b, v);
+}
+
+void wpd_kv__put_i64(struct wpd_buf *b, const char *key, int64_t v)
+{
+	kv_put_head(b, key, WPD_KV_I64, 8);
+	wpd_buf__put_u64(b, (uint64_t)v);
+}
+
+void wpd_kv__put_str(struct wpd_buf *b, const char *key, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len > WPD_STRING_MAX)
+		len = WPD_STRING_MAX;
+	kv_put_head(b, key, WPD_KV_STRING, (uint32_t)len);
+	wpd_buf__put(b, s, len);
+}
+
+/* ---- fixed-layout records ---- */
+
+void wpd_encode_string(struct wpd_buf *b, uint32_t id, const char *s, uint32_t len)
+{
+	wpd_buf__reset(b);
+	if (len > WPD_STRING_MAX)
+		len = WPD_STRING_MAX;
+	wpd_buf__put_u32(b, id);
+	wpd_buf__put_u32(b, len);
+	wpd_buf__put(b, s, len);
+}
+
+void wpd_encode_stack(struct wpd_buf *b, uint32_t id, uint32_t flags,
+		      const uint64_t *kernel, uint16_t nkernel,
+		      const uint64_t *user, uint16_t nuser)
+{
+	unsigned int i;
+
+	/* A reader refuses deeper stacks, so keep the innermost frames and
+	 * say the rest is missing rather than write an unreadable record. */
+	if (nkernel > WPD_STACK_MAX_FRAMES) {
+		nkernel = WPD_STACK_MAX_FRAMES;
+		flags |= WPD_STACK_KERNEL_TRUNCATED;
+	}
+	if (nuser > WPD_STACK_MAX_FRAMES) {
+		nuser = WPD_STACK_MAX_FRAMES;
+		flags |= WPD_STACK_USER_TRUNCATED;
+	}
+	wpd_buf__reset(b);
+	wpd_buf__put_u32(b, id);
+	wpd_buf__put_u32(b, flags);
+	wpd_buf__put_u16(b, nkernel);
+	wpd_buf__put_u16(b, nuser);
+	for (i = 0; i < nkernel; i++)
+		wpd_buf__put_u64(b, kernel[i]);
+	for (i = 0; i < nuser; i++)
+		wpd_buf__put_u64(b, user[i]);
+}
+
+void wpd_encode_thread(struct wpd_buf *b, const struct wpd_thread *t)
+{
+	wpd_buf__reset(b);
+	wpd_buf__put_u64(b, t->time_ns);
+	wpd_buf__put_u32(b, t->pid);
+	wpd_buf__put_u32(b, t->tid);
+	wpd_buf__put_u32(b, t->comm_str);
+}
+
+void wpd_encode_mmap(struct wpd_buf *b, const struct wpd_mmap *m)
+{
+	uint8_t bid[WPD_BUILD_ID_MAX] = { 0 };
+	uint8_t len = m->build_id_len;
+	static const uint8_t reserved[3];
+
+	if (len > WPD_BUILD_ID_MAX)
+		len = WPD_BUILD_ID_MAX;
+	memcpy(bid, m->build_id, len);
+	wpd_buf__reset(b);
+	wpd_buf__put_u64(b, m->time_ns);
+	wpd_buf__put_u32(b, m->pid);
+	wpd_buf__put_u32(b, m->flags);
+	wpd_buf__put_u64(b, m->start);
+	wpd_buf__put_u64(b, m->end);
+	wpd_buf__put_u64(b, m->pgoff);
+	wpd_buf__put_u32(b, m->path_str);
+	wpd_buf__put_u8(b, len);
+	wpd_buf__put(b, bid, sizeof(bid));
+	wpd_buf__put(b, reserved, sizeof(reserved));
+}
+
+void wpd_encode_mmap_reset(struct wpd_buf *b, const struct wpd_mmap_reset *m)
+{
+	wpd_buf__reset(b);
+	wpd_buf__put_u64(b, m->time_ns);
+	wpd_buf__put_u32(b, m->pid);
+}
+
+void wpd_encode_ksym(struct wpd_buf *b, const struct wpd_ksym *k)
+{
+	wpd_buf__reset(b);
+	wpd_buf__put_u64(b, k->start);
+	wpd_buf__put_u32(b, k->size);
+	wpd_buf__put_u32(b, k->name_str);
+	wpd_buf__put_u32(b, k->module_str);
+}
+
+/* ---- SAMPLES batches ---- */
+
+/* Offset of the u32 count, patched by __finish(). */
+#define SAMPLES_COUNT_OFF 8
+
+void wpd_samples_builder__init(struct wpd_samples_builder *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	wpd_buf__init(&sb->buf);
+}
+
+void wpd_samples_builder__release(struct wpd_samples_builder *sb)
+{
+	wpd_buf__release(&sb->buf);
+	wpd_samples_builder__init(sb);
+}
+
+void wpd_samples_builder__reset(struct wpd_samples_builder *sb)
+{
+	wpd_buf__reset(&sb->buf);
+	sb->base_ns = sb->last_ns = 0;
+	sb->count = 0;
+}
+
+int wpd_samples_builder__add(struct wpd_samples_builder *sb, const struct wpd_sample *s)
+{
+	uint64_t delta = 0;
+	int ret = 0;
+
+	if (sb->count == 0) {
+		wpd_buf__reset(&sb->buf);
+		sb->base_ns = sb->last_ns = s->time_ns;
+		wpd_buf__put_u64(&sb->buf, sb->base_ns);
+		wpd_buf__put_u32(&sb->buf, 0);
+	}
+	/* Deltas are unsigned so the common case stays one or two bytes;
+	 * a sample from the past (per-CPU buffers drain out of order) is
+	 * pinned to the previous time instead of wrapping around. */
+	if (s->time_ns >= sb->last_ns) {
+		delta = s->time_ns - sb->last_ns;
+		sb->last_ns = s->time_ns;
+	} else {
+		ret = 1;
+	}
+	wpd_buf__put_varint(&sb->buf, delta);
+	wpd_buf__put_varint(&sb->buf, s->pid);
+	wpd_buf__put_varint(&sb->buf, s->tid);
+	wpd_buf__put_varint(&sb->buf, s->cpu);
+	wpd_buf__put_varint(&sb->buf, s->stack_id);
+	sb->count++;
+	return ret;
+}
+
+uint32_t wpd_samples_builder__finish(struct wpd_samples_builder *sb)
+{
+	uint32_t n = sb->count;
+
+	if (n == 0) {
+		/* An empty but well-formed batch. */
+		wpd_buf__reset(&sb->buf);
+		wpd_buf__put_u64(&sb->buf, 0);
+		wpd_buf__put_u32(&sb->buf, 0);
+		return 0;
+	}
+	if (sb->buf.oom || sb->buf.len < SAMPLES_COUNT_OFF + 4)
+		return n;
+	sb->buf.data[SAMPLES_COUNT_OFF + 0] = (uint8_t)n;
+	sb->buf.data[SAMPLES_COUNT_OFF + 1] = (uint8_t)(n >> 8);
+	sb->buf.data[SAMPLES_COUNT_OFF + 2] = (uint8_t)(n >> 16);
+	sb->buf.data[SAMPLES_COUNT_OFF + 3] = (uint8_t)(n >> 24);
+	return n;
+}
