@@ -234,7 +234,7 @@ struct wpd_read_stats {
 	uint64_t blocks;          /* blocks read and verified */
 	uint64_t blocks_damaged;  /* skipped: bad checksum, bad header, bad zstd */
 	uint64_t bytes_skipped;   /* bytes not part of a good block */
-	uint64_t records;
+	uint64_t records;         /* returned by wpd_reader__next() */
 	uint64_t records_unknown; /* skipped: type not known to this reader */
 	uint64_t records_bad;     /* skipped: record header overran its block */
 	bool truncated;           /* file ended inside a block */
@@ -285,7 +285,10 @@ void wpd_kv__put_u64(struct wpd_buf *b, const char *key, uint64_t v);
 void wpd_kv__put_i64(struct wpd_buf *b, const char *key, int64_t v);
 void wpd_kv__put_str(struct wpd_buf *b, const char *key, const char *s);
 
-/* Whole-record payload encoders (b is reset first). */
+/* Whole-record payload encoders (b is reset first). Values a reader would
+ * refuse are clamped: strings to WPD_STRING_MAX bytes, stacks to
+ * WPD_STACK_MAX_FRAMES per side (setting the *_TRUNCATED flag), build ids
+ * to WPD_BUILD_ID_MAX. */
 void wpd_encode_string(struct wpd_buf *b, uint32_t id, const char *s, uint32_t len);
 void wpd_encode_stack(struct wpd_buf *b, uint32_t id, uint32_t flags,
 		      const uint64_t *kernel, uint16_t nkernel,
@@ -331,7 +334,9 @@ int wpd_writer__add(struct wpd_writer *w, uint32_t type, const void *payload,
 		    uint32_t size);
 int wpd_writer__add_buf(struct wpd_writer *w, uint32_t type,
 			const struct wpd_buf *b); /* -ENOMEM if b->oom */
-/* Compress and write the current block, if it holds any record. */
+/* Compress and write the current block, if it holds any record.
+ * A write error is sticky: the block may be partly on disk, so every later
+ * add/flush/close returns the same error. */
 int wpd_writer__flush(struct wpd_writer *w);
 /* Bytes written to fd so far (header + complete blocks). */
 uint64_t wpd_writer__bytes(const struct wpd_writer *w);
