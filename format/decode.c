@@ -153,6 +153,7 @@ int wpd_decode_thread(const struct wpd_record *rec, struct wpd_thread *out)
 	struct wpd_thread t;
 	struct cursor c;
 
+	memset(&t, 0, sizeof(t)); /* padding too: outputs compare */
 	cur_rec(&c, rec);
 	t.time_ns = cur_u64(&c);
 	t.pid = cur_u32(&c);
@@ -170,6 +171,7 @@ int wpd_decode_mmap(const struct wpd_record *rec, struct wpd_mmap *out)
 	struct cursor c;
 	const uint8_t *bid;
 
+	memset(&m, 0, sizeof(m)); /* padding too: outputs compare */
 	cur_rec(&c, rec);
 	m.time_ns = cur_u64(&c);
 	m.pid = cur_u32(&c);
@@ -186,7 +188,6 @@ int wpd_decode_mmap(const struct wpd_record *rec, struct wpd_mmap *out)
 	/* Only the first build_id_len bytes mean anything: hand back zeros
 	 * after them whatever the file holds, so callers may compare whole
 	 * arrays. */
-	memset(m.build_id, 0, sizeof(m.build_id));
 	memcpy(m.build_id, bid, m.build_id_len);
 	*out = m;
 	return 0;
@@ -197,6 +198,7 @@ int wpd_decode_mmap_reset(const struct wpd_record *rec, struct wpd_mmap_reset *o
 	struct wpd_mmap_reset m;
 	struct cursor c;
 
+	memset(&m, 0, sizeof(m)); /* padding too: outputs compare */
 	cur_rec(&c, rec);
 	m.time_ns = cur_u64(&c);
 	m.pid = cur_u32(&c);
@@ -211,6 +213,7 @@ int wpd_decode_ksym(const struct wpd_record *rec, struct wpd_ksym *out)
 	struct wpd_ksym k;
 	struct cursor c;
 
+	memset(&k, 0, sizeof(k)); /* padding too: outputs compare */
 	cur_rec(&c, rec);
 	k.start = cur_u64(&c);
 	k.size = cur_u32(&c);
