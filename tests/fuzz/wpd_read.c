@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target for libwpd.
+ *
+ * Each input is used twice:
+ *  1. as a whole .wpd file, read through wpd_reader and every decoder;
+ *  2. as the raw contents of a block (a record stream): its records are
+ *     decoded directly, then written with wpd_writer and read back, and
+ *     what comes back must equal what went in. Inputs rarely carry valid
+ *     XXH3 sums and zstd frames, so this is how the fuzzer reaches the
+ *     decoders and exercises the writer.
+ *
+ * With -DWP_FUZZ_REPLAY (the normal build) replay_main.inc supplies a
+ * main() that replays saved and synthesised inputs; with FUZZ=1 this is a
+ * libFuzzer binary.
+ */
+#include "format/wpd.h"
+
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+static volatile uint64_t sink; /* keeps decoded values alive */
+
+static int memfd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0) {
+		fd = memfd_create("wpd-fuzz", MFD_CLOEXEC);
+		CHECK(fd >= 0);
+	}
+	CHECK(ftruncate(fd, 0) == 0);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	return fd;
+}
+
+static void put_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		CHECK(r > 0);
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+/* Decode one record by type, touching every byte the decoder hands out. */
+static void decode_record(const struct wpd_record *rec)
+{
+	static struct wpd_stack st;
+	struct wpd_string s;
+	struct wpd_thread t;
+	struct wpd_mmap m;
+	struct wpd_mmap_reset mr;
+	struct wpd_ksym k;
+	struct wpd_kv_iter ki;
+	struct wpd_kv kv;
+	struct wpd_samples_iter si;
+	struct wpd_sample sm;
+	uint64_t acc = 0;
+	unsigned int i;
+
+	switch (rec->type) {
+	case WPD_REC_META:
+	case WPD_REC_STATS:
+	case WPD_REC_FINISH:
+		wpd_kv_iter__init(&ki, rec);
+		while (wpd_kv_iter__next(&ki, &kv) == 1) {
+			for (i = 0; i < kv.key_len; i++)
+				acc += (uint8_t)kv.key[i];
+			for (i = 0; i < kv.value_len; i++)
+				acc += kv.value[i];
+			acc += kv.u64 + wpd_kv__is(&kv, WPD_STAT_SAMPLES);
+		}
+		break;
+	case WPD_REC_STRING:
+		if (wpd_decode_string(rec, &s) == 0) {
+			CHECK(s.len <= WPD_STRING_MAX && s.id != 0);
+			for (i = 0; i < s.len; i++)
+				acc += (uint8_t)s.str[i];
+		}
+		break;
+	case WPD_REC_STACK:
+		if (wpd_decode_stack(rec, &st) == 0) {
+			CHECK(st.nkernel <= WPD_STACK_MAX_FRAMES && st.nuser <= WPD_STACK_MAX_FRAMES);
+			for (i = 0; i < st.nkernel; i++)
+				acc += st.kernel[i];
+			for (i = 0; i < st.nuser; i++)
+				acc += st.user[i];
+		}
+		break;
+	case WPD_REC_SAMPLES:
+		if (wpd_samples_iter__init(&si, rec) == 0) {
+			uint64_t last = si.time_ns;
+
+			while (wpd_samples_iter__next(&si, &sm) == 1) {
+				CHECK(sm.time_ns >= last); /* deltas are unsigned */
+				last = sm.time_ns;
+				acc += sm.pid + sm.tid + sm.cpu + sm.stack_id;
+			}
+		}
+		break;
+	case WPD_REC_THREAD:
+		if (wpd_decode_thread(rec, &t) == 0)
+			acc += t.time_ns + t.comm_str;
+		break;
+	case WPD_REC_MMAP:
+		if (wpd_decode_mmap(rec, &m) == 0) {
+			CHECK(m.build_id_len <= WPD_BUILD_ID_MAX);
+			for (i = 0; i < WPD_BUILD_ID_MAX; i++)
+				acc += m.build_id[i];
+			acc += m.start + m.end + m.pgoff + m.path_str;
+		}
+		break;
+	case WPD_REC_MMAP_RESET:
+		if (wpd_decode_mmap_reset(rec, &mr) == 0)
+			acc += mr.time_ns + mr.pid;
+		break;
+	case WPD_REC_KSYM:
+		if (wpd_decode_ksym(rec, &k) == 0)
+			acc += k.start + k.size + k.name_str + k.module_str;
+		break;
+	}
+	sink += acc;
+}
+
+/* 1. The input as a file. */
+static void read_as_file(const uint8_t *data, size_t size)
+{
+	struct wpd_reader *r;
+	struct wpd_record rec;
+	const struct wpd_read_stats *st;
+	char err[256];
+	uint64_t n = 0;
+	int fd = memfd(), ret;
+
+	put_all(fd, data, size);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	err[0] = 0;
+	ret = wpd_reader__open_fd(fd, &r, err, sizeof(err));
+	if (ret) {
+		CHECK(r == NULL && err[0]);
+		return;
+	}
+	while ((ret = wpd_reader__next(r, &rec)) == 1) {
+		CHECK(rec.type >= 1 && rec.type <= WPD_REC_TYPE_MAX_V1);
+		decode_record(&rec);
+		n++;
+	}
+	CHECK(ret == 0);
+	st = wpd_reader__stats(r);
+	CHECK(st->records == n);
+	CHECK(st->bytes_skipped <= size);
+	CHECK(!!wpd_reader__damage(r) == !!(st->blocks_damaged || st->records_bad ||
+					    st->truncated));
+	CHECK(wpd_reader__next(r, &rec) == 0);
+	wpd_reader__free(r);
+}
+
+/* 2. The input as a record stream: decode, write, read back, compare. */
+static void write_and_reread(const uint8_t *data, size_t size)
+{
+	struct wpd_writer_opts opts = { .block_target = 512, .zstd_level = 1 };
+	struct wpd_writer *w;
+	struct wpd_reader *r;
+	struct wpd_record rec;
+	struct {
+		uint32_t type, size;
+		const uint8_t *data;
+	} recs[256];
+	size_t pos = 0, nrec = 0, i = 0, unknown = 0;
+	char err[256];
+	int fd = memfd(), ret;
+
+	while (nrec < 256 && size - pos >= 8) {
+		uint32_t type, len;
+
+		memcpy(&type, data + pos, 4);
+		memcpy(&len, data + pos + 4, 4);
+		type = le32toh(type) % 16; /* mostly known types */
+		len = le32toh(len);
+		if (len > size - pos - 8)
+			len = (uint32_t)(size - pos - 8);
+		if (len > WPD_BLOCK_MAX_RAW - WPD_RECORD_HEADER_SIZE)
+			len = WPD_BLOCK_MAX_RAW - WPD_RECORD_HEADER_SIZE;
+		rec.type = type;
+		rec.size = len;
+		rec.data = data + pos + 8;
+		rec.block_seq = 0;
+		decode_record(&rec);
+		recs[nrec].type = type;
+		recs[nrec].size = len;
+		recs[nrec].data = rec.data;
+		nrec++;
+		unknown += type == 0 || type > WPD_REC_TYPE_MAX_V1;
+		pos += 8 + (size_t)len;
+	}
+
+	CHECK(wpd_writer__new(fd, &opts, &w) == 0);
+	for (i = 0; i < nrec; i++)
+		CHECK(wpd_writer__add(w, recs[i].type, recs[i].data, recs[i].size) == 0);
+	CHECK(wpd_writer__close(w) == 0);
+
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(wpd_reader__open_fd(fd, &r, err, sizeof(err)) == 0);
+	i = 0;
+	while ((ret = wpd_reader__next(r, &rec)) == 1) {
+		while (i < nrec && (recs[i].type == 0 || recs[i].type > WPD_REC_TYPE_MAX_V1))
+			i++;
+		CHECK(i < nrec);
+		CHECK(rec.type == recs[i].type && rec.size == recs[i].size);
+		CHECK(rec.size == 0 || memcmp(rec.data, recs[i].data, rec.size) == 0);
+		i++;
+	}
+	CHECK(ret == 0);
+	CHECK(wpd_reader__stats(r)->records_unknown == unknown);
+	CHECK(wpd_reader__stats(r)->records + unknown == nrec);
+	CHECK(!wpd_reader__damage(r));
+	wpd_reader__free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	read_as_file(data, size);
+	write_and_reread(data, size);
+	return 0;
+}
+
+#ifdef WP_FUZZ_REPLAY
+#include "replay_main.inc"
+#endif
