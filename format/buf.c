@@ -38,7 +38,11 @@ static bool buf_reserve(struct wpd_buf *b, size_t n)
 		return false;
 	if (n <= b->cap - b->len)
 		return true;
-	if (n > SIZE_MAX / 2 - b->len)
+	if (b->len > UINT32_MAX)
+		goto fail;
+	/* No record payload can pass UINT32_MAX, so neither need a buffer:
+	 * fail early instead of asking malloc for absurd sizes. */
+	if (n > UINT32_MAX - b->len)
 		goto fail;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < n)

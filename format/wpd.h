@@ -267,7 +267,8 @@ void wpd_reader__free(struct wpd_reader *r);
 struct wpd_buf {
 	uint8_t *data;
 	size_t len, cap;
-	bool oom; /* set once an allocation failed; later puts are no-ops */
+	bool oom; /* set once an allocation failed (or len would pass
+		   * UINT32_MAX); later puts are no-ops */
 };
 
 void wpd_buf__init(struct wpd_buf *b);
