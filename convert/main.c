@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wp-convert: a .wpd recording to formats other tools read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "convert/convert.h"
+#include "report/summary.h"
+
+struct format {
+	const char *name;
+	int (*write)(struct convert_ctx *c);
+	const char *what;
+};
+
+static const struct format formats[] = {
+	{ "folded", convert_folded, "folded stacks for flamegraph.pl, inferno, speedscope" },
+};
+
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+struct convert_opts {
+	const char *input;
+	const char *output;
+	const struct format *format;
+	const char *symfs;
+	uint32_t kinds;
+	enum wp_unit unit;
+	struct wp_filter filter;
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+"usage: wp-convert -f FORMAT [options] [FILE]\n"
+"\n"
+"Convert a wp recording for other tools.\n"
+"\n"
+"  -f, --format FORMAT  output format (required), one of:\n");
+	for (i = 0; i < NFORMATS; i++)
+		fprintf(f, "                         %-8s %s\n", formats[i].name, formats[i].what);
+	fprintf(f,
+"  -i, --input FILE     recording to read (default: wp.wpd; '-': stdin)\n"
+"  -o, --output FILE    write here (default: stdout)\n"
+"  -p, --pid PID[,PID]  only these processes\n"
+"  -t, --tid TID[,TID]  only these threads\n"
+"  -c, --comm NAME      only threads of this name (repeatable)\n"
+"      --on-cpu         on-CPU samples (the default; all a recording has now)\n"
+"      --unit UNIT      count unit: 'samples' (the default and only one now)\n"
+"      --symfs DIR      look for binaries under DIR\n"
+"  -v, --verbose        more diagnostics (repeatable)\n"
+"  -q, --quiet          errors only\n"
+"  -h, --help           this help\n"
+"  -V, --version        print the version\n"
+"\n"
+"example: wp-convert -f folded -i wp.wpd | flamegraph.pl > flame.svg\n");
+}
+
+static const struct format *find_format(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+static void list_formats(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		fprintf(f, "%s%s", i ? ", " : "", formats[i].name);
+}
+
+static int parse_args(int argc, char **argv, struct convert_opts *o)
+{
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
+		{ "unit", required_argument, NULL, OPT_UNIT },
+		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "f:i:o:p:t:c:vqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->format = find_format(optarg);
+			if (!o->format) {
+				pr_err("unknown format '%s'", optarg);
+				fputs("supported formats: ", stderr);
+				list_formats(stderr);
+				fputc('\n', stderr);
+				return 2;
+			}
+			break;
+		case 'i':
+			o->input = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'p':
+		case 't':
+			ret = c == 'p' ? wp_filter__add_pids(&o->filter, optarg)
+				       : wp_filter__add_tids(&o->filter, optarg);
+			if (ret) {
+				pr_err("invalid --%s '%s': expected ID[,ID...]", c == 'p' ? "pid" : "tid",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (wp_filter__add_comm(&o->filter, optarg)) {
+				pr_err("out of memory");
+				return 1;
+			}
+			break;
+		case OPT_ONCPU:
+			o->kinds |= 1u << WP_EVENT_ONCPU;
+			break;
+		case OPT_UNIT:
+			if (strcmp(optarg, "samples") != 0) {
+				pr_err("unknown unit '%s': supported units: samples", optarg);
+				return 2;
+			}
+			o->unit = WP_UNIT_SAMPLES;
+			break;
+		case OPT_SYMFS:
+			o->symfs = optarg;
+			break;
+		case 'v':
+			wp_log_verbosity++;
+			break;
+		case 'q':
+			wp_log_verbosity = WP_LOG_ERR;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			printf("wp-convert %s\n", WP_VERSION);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		if (o->input || optind + 1 < argc) {
+			pr_err("one input file only (got '%s')", argv[argc - 1]);
+			return 2;
+		}
+		o->input = argv[optind];
+	}
+	if (!o->format) {
+		fputs("wp-convert: error: an output format is required: -f FORMAT, one of: ", stderr);
+		list_formats(stderr);
+		fputc('\n', stderr);
+		return 2;
+	}
+	if (!o->input)
+		o->input = "wp.wpd";
+	if (!o->kinds)
+		o->kinds = 1u << WP_EVENT_ONCPU;
+	return 0;
+}
+
+/*
+ * The output goes to a temporary file renamed over FILE at the end, so
+ * a failed conversion never leaves a truncated FILE behind.
+ */
+static int write_output(const struct convert_opts *o, struct convert_ctx *ctx)
+{
+	char *tmp = NULL;
+	mode_t mask;
+	int fd, ret;
+
+	if (!o->output || strcmp(o->output, "-") == 0) {
+		ctx->out = stdout;
+		ret = o->format->write(ctx);
+		if (!ret && (fflush(stdout) || ferror(stdout)))
+			ret = -EIO;
+		if (ret)
+			pr_err("cannot write the output: %s", strerror(-ret));
+		return ret ? 1 : 0;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", o->output) < 0) {
+		pr_err("out of memory");
+		return 1;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		pr_err("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return 1;
+	}
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	ctx->out = fdopen(fd, "w");
+	if (!ctx->out) {
+		close(fd);
+		ret = -errno;
+	} else {
+		ret = o->format->write(ctx);
+		if (fclose(ctx->out) && !ret)
+			ret = -errno;
+	}
+	if (!ret && rename(tmp, o->output))
+		ret = -errno;
+	if (ret) {
+		pr_err("cannot write '%s': %s", o->output, strerror(-ret));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret ? 1 : 0;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	struct convert_opts o = { 0 };
+	struct wp_resolve_opts ro = { 0 };
+	struct convert_ctx ctx = { 0 };
+	struct wp_profile *p = NULL;
+	char err[512];
+	int ret;
+
+	wp_filter__init(&o.filter);
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		ret = ret < 0 ? 0 : ret;
+		goto out;
+	}
+	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
+	if (ret) {
+		pr_err("cannot read '%s': %s", o.input, err);
+		ret = 1;
+		goto out;
+	}
+	wp_summary__warn(p, o.input);
+	ro.symfs = o.symfs;
+	if (wp_profile__resolve(p, &ro)) {
+		pr_err("out of memory");
+		ret = 1;
+		goto out;
+	}
+	ctx.input = o.input;
+	ctx.prof = p;
+	ctx.filter = &o.filter;
+	ctx.kinds = o.kinds;
+	ctx.unit = o.unit;
+	ret = write_output(&o, &ctx);
+out:
+	wp_profile__free(p);
+	wp_filter__release(&o.filter);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	wp_log_prog = "wp-convert";
+	return cmd_convert(argc, argv);
+}

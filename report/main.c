@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wp-report: what a .wpd recording holds, how complete it is, and where
+ * the time went (top functions by self and total share).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+#include "report/filter.h"
+#include "report/json.h"
+#include "report/profile.h"
+#include "report/summary.h"
+#include "report/top.h"
+
+#define NAME_WIDTH_MAX 60
+
+struct report_opts {
+	const char *input;
+	enum wp_sort_key sort;
+	uint64_t limit; /* 0: all */
+	bool json;
+	const char *symfs;
+	struct wp_filter filter;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: wp-report [options] [FILE]\n"
+"\n"
+"Summarise a wp recording: header, drop counters, damage, top functions.\n"
+"\n"
+"  -i, --input FILE     recording to read (default: wp.wpd; '-': stdin)\n"
+"  -s, --sort KEY       rank functions by 'self' (default) or 'total'\n"
+"  -n, --limit N        show N functions (default: 20; 0: all)\n"
+"  -p, --pid PID[,PID]  only these processes\n"
+"  -t, --tid TID[,TID]  only these threads\n"
+"  -c, --comm NAME      only threads of this name (repeatable)\n"
+"  -j, --json           print the report as JSON (see wp-report(1))\n"
+"      --symfs DIR      look for binaries under DIR\n"
+"  -v, --verbose        more diagnostics (repeatable)\n"
+"  -q, --quiet          errors only\n"
+"  -h, --help           this help\n"
+"  -V, --version        print the version\n");
+}
+
+static void print_filter_text(const struct wp_filter *f, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		fprintf(out, "%s%d", i ? "," : " pid ", f->pids[i]);
+	for (i = 0; i < f->ntids; i++)
+		fprintf(out, "%s%d", i ? "," : " tid ", f->tids[i]);
+	for (i = 0; i < f->ncomms; i++) {
+		fputs(i ? "," : " comm ", out);
+		wp_text_put(out, f->comms[i]);
+	}
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static size_t shown(const struct report_opts *o, const struct wp_top *t)
+{
+	return o->limit && o->limit < t->nfuncs ? (size_t)o->limit : t->nfuncs;
+}
+
+static void report_text(const struct wp_profile *p, const struct report_opts *o,
+			const struct wp_top *t, FILE *out)
+{
+	size_t i, n = shown(o, t), w = 8;
+
+	wp_summary__text(p, o->input, out);
+	if (wp_filter__active(&o->filter)) {
+		fprintf(out, "# %-13s", "filter:");
+		print_filter_text(&o->filter, out);
+		fprintf(out, "; %" PRIu64 " of %" PRIu64 " samples selected\n", t->events,
+			wp_profile__read(p)->samples);
+	}
+	fprintf(out, "#\n# top %zu of %zu functions by %s share\n#\n", n, t->nfuncs,
+		o->sort == WP_SORT_SELF ? "self" : "total");
+	if (!t->events) {
+		fputs("# no samples selected\n", out);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct wp_frame *f = wp_profile__frame(p, t->funcs[i].frame);
+		size_t fw = wp_text_width(f->name) + (f->flags & WP_FRAME_KERNEL ? 4 : 0);
+
+		if (fw > w)
+			w = fw;
+	}
+	if (w > NAME_WIDTH_MAX)
+		w = NAME_WIDTH_MAX;
+	fprintf(out, "#  self%%  total%%      self     total  %-*s  module\n", (int)w, "function");
+	for (i = 0; i < n; i++) {
+		const struct wp_func_stat *s = &t->funcs[i];
+		const struct wp_frame *f = wp_profile__frame(p, s->frame);
+		size_t fw = wp_text_width(f->name);
+
+		fprintf(out, "%8.2f %7.2f %9" PRIu64 " %9" PRIu64 "  ", pct(s->self, t->weight),
+			pct(s->total, t->weight), s->self, s->total);
+		if (f->flags & WP_FRAME_KERNEL) {
+			fputs("[k] ", out);
+			fw += 4;
+		}
+		wp_text_put(out, f->name);
+		fprintf(out, "%*s  ", (int)(fw < w ? w - fw : 0), "");
+		wp_text_put(out, f->module[0] ? f->module : "-");
+		fputc('\n', out);
+	}
+}
+
+static void json_ids(struct wp_json *j, const char *key, const int *ids, size_t n)
+{
+	size_t i;
+
+	wp_json__key(j, key);
+	wp_json__begin_array(j);
+	for (i = 0; i < n; i++)
+		wp_json__u64(j, (uint64_t)ids[i]);
+	wp_json__end_array(j);
+}
+
+static int report_json(const struct wp_profile *p, const struct report_opts *o,
+		       const struct wp_top *t, FILE *out)
+{
+	struct wp_json j;
+	size_t i, n = shown(o, t);
+
+	wp_json__init(&j, out);
+	wp_json__begin_object(&j);
+	wp_summary__json(p, o->input, &j);
+	wp_json__key(&j, "unit");
+	wp_json__str(&j, "samples");
+	wp_json__key(&j, "filter");
+	wp_json__begin_object(&j);
+	json_ids(&j, "pid", o->filter.pids, o->filter.npids);
+	json_ids(&j, "tid", o->filter.tids, o->filter.ntids);
+	wp_json__key(&j, "comm");
+	wp_json__begin_array(&j);
+	for (i = 0; i < o->filter.ncomms; i++)
+		wp_json__str(&j, o->filter.comms[i]);
+	wp_json__end_array(&j);
+	wp_json__end_object(&j);
+	wp_json__key(&j, "samples_selected");
+	wp_json__u64(&j, t->events);
+	wp_json__key(&j, "sort");
+	wp_json__str(&j, o->sort == WP_SORT_SELF ? "self" : "total");
+	wp_json__key(&j, "limit");
+	wp_json__u64(&j, o->limit);
+	wp_json__key(&j, "functions_total");
+	wp_json__u64(&j, t->nfuncs);
+	wp_json__key(&j, "functions");
+	wp_json__begin_array(&j);
+	for (i = 0; i < n; i++) {
+		const struct wp_func_stat *s = &t->funcs[i];
+		const struct wp_frame *f = wp_profile__frame(p, s->frame);
+
+		wp_json__begin_object(&j);
+		wp_json__key(&j, "name");
+		wp_json__str(&j, f->name);
+		wp_json__key(&j, "module");
+		wp_json__str(&j, f->module);
+		wp_json__key(&j, "kernel");
+		wp_json__bool(&j, f->flags & WP_FRAME_KERNEL);
+		wp_json__key(&j, "resolved");
+		wp_json__bool(&j, !(f->flags & (WP_FRAME_UNRESOLVED | WP_FRAME_PSEUDO)));
+		wp_json__key(&j, "self");
+		wp_json__u64(&j, s->self);
+		wp_json__key(&j, "total");
+		wp_json__u64(&j, s->total);
+		wp_json__key(&j, "self_pct");
+		wp_json__double(&j, pct(s->self, t->weight), 4);
+		wp_json__key(&j, "total_pct");
+		wp_json__double(&j, pct(s->total, t->weight), 4);
+		wp_json__end_object(&j);
+	}
+	wp_json__end_array(&j);
+	wp_json__end_object(&j);
+	return wp_json__finish(&j);
+}
+
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	enum { OPT_SYMFS = 256 };
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	o->limit = 20;
+	while ((c = getopt_long(argc, argv, "i:s:n:p:t:c:jvqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->input = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "self") == 0) {
+				o->sort = WP_SORT_SELF;
+			} else if (strcmp(optarg, "total") == 0) {
+				o->sort = WP_SORT_TOTAL;
+			} else {
+				pr_err("unknown sort key '%s': use 'self' or 'total'", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			if (wp_parse_u64(optarg, 0, UINT32_MAX, &o->limit)) {
+				pr_err("invalid --limit '%s': expected a number of functions", optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+		case 't':
+			ret = c == 'p' ? wp_filter__add_pids(&o->filter, optarg)
+				       : wp_filter__add_tids(&o->filter, optarg);
+			if (ret) {
+				pr_err("invalid --%s '%s': expected ID[,ID...]", c == 'p' ? "pid" : "tid",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (wp_filter__add_comm(&o->filter, optarg)) {
+				pr_err("out of memory");
+				return 1;
+			}
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case OPT_SYMFS:
+			o->symfs = optarg;
+			break;
+		case 'v':
+			wp_log_verbosity++;
+			break;
+		case 'q':
+			wp_log_verbosity = WP_LOG_ERR;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			printf("wp-report %s\n", WP_VERSION);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		if (o->input || optind + 1 < argc) {
+			pr_err("one input file only (got '%s')", argv[argc - 1]);
+			return 2;
+		}
+		o->input = argv[optind];
+	}
+	if (!o->input)
+		o->input = "wp.wpd";
+	return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = { 0 };
+	struct wp_resolve_opts ro = { 0 };
+	struct wp_top_opts to = { 0 };
+	struct wp_profile *p = NULL;
+	struct wp_top t = { 0 };
+	char err[512];
+	int ret;
+
+	wp_filter__init(&o.filter);
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		ret = ret < 0 ? 0 : ret;
+		goto out;
+	}
+	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
+	if (ret) {
+		pr_err("cannot read '%s': %s", o.input, err);
+		ret = 1;
+		goto out;
+	}
+	wp_summary__warn(p, o.input);
+	ro.symfs = o.symfs;
+	to.filter = &o.filter;
+	to.kinds = 1u << WP_EVENT_ONCPU;
+	to.unit = WP_UNIT_SAMPLES;
+	to.sort = o.sort;
+	if (wp_profile__resolve(p, &ro) || wp_top__compute(p, &to, &t)) {
+		pr_err("out of memory");
+		ret = 1;
+		goto out;
+	}
+	if (o.json) {
+		ret = report_json(p, &o, &t, stdout);
+	} else {
+		report_text(p, &o, &t, stdout);
+		ret = fflush(stdout) || ferror(stdout) ? -EIO : 0;
+	}
+	if (ret) {
+		pr_err("cannot write the report: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	ret = 0;
+out:
+	wp_top__release(&t);
+	wp_profile__free(p);
+	wp_filter__release(&o.filter);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	wp_log_prog = "wp-report";
+	return cmd_report(argc, argv);
+}

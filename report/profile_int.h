@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of struct wp_profile, shared by profile.c (loading) and
+ * resolve.c (symbol resolution). Not for consumers: use profile.h.
+ */
+#ifndef WP_REPORT_PROFILE_INT_H
+#define WP_REPORT_PROFILE_INT_H
+
+#include "report/profile.h"
+#include "report/symbols.h"
+#include "report/util.h"
+
+struct wp_kv_store {
+	struct wp_kv_entry *v;
+	size_t n, cap;
+};
+
+struct prof_string {
+	uint32_t off, len; /* into strs */
+};
+
+struct prof_stack {
+	uint64_t off;      /* into ips: kernel frames then user frames, leaf first */
+	uint32_t flags;
+	uint16_t nkernel, nuser;
+};
+
+struct prof_mmap {
+	uint64_t time, start, end, pgoff;
+	uint32_t pid, flags, path_str;
+	uint8_t build_id_len;
+	uint8_t build_id[WPD_BUILD_ID_MAX];
+	uint64_t seq;      /* file order, breaks ties */
+	struct wp_dso *dso; /* resolve.c, lazily */
+};
+
+struct prof_ksym {
+	uint64_t start;
+	uint32_t size, name_str, module_str;
+};
+
+struct comm_rec {
+	uint64_t time;
+	uint32_t comm_str;
+};
+
+/* Per thread: its THREAD records sorted by time. */
+struct tid_state {
+	uint32_t tid;
+	struct comm_rec *recs;
+	size_t n, cap;
+};
+
+/* Per process: exec times (sorted) and, after resolve, its address spaces. */
+struct pid_state {
+	uint32_t pid;
+	uint64_t *resets;
+	size_t n, cap;
+	uint32_t as_base; /* resolve.c: address space of epoch i is as_base + i */
+};
+
+struct wp_profile {
+	char *damage;
+	struct wp_profile_read read;
+	struct wp_kv_store meta, stats;
+
+	struct wp_arena strs;
+	struct prof_string *strings;
+	size_t nstrings, strings_cap;
+	struct wp_map string_ids; /* id -> index */
+
+	uint64_t *ips;
+	size_t nips, ips_cap;
+	struct prof_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct wp_map stack_ids; /* id -> index */
+
+	struct prof_mmap *mmaps;
+	size_t nmmaps, mmaps_cap;
+	struct prof_ksym *ksyms;
+	size_t nksyms, ksyms_cap;
+
+	struct tid_state *tids;
+	size_t ntids, tids_cap;
+	struct wp_map tid_idx; /* tid -> index */
+	bool comm_changes;     /* some thread had two different comms */
+	struct pid_state *pids;
+	size_t npids, pids_cap;
+	struct wp_map pid_idx; /* pid -> index */
+	bool resets;           /* some process exec'ed */
+
+	/* groups: open addressing over indexes + 1 */
+	struct wp_group *groups;
+	size_t ngroups, groups_cap;
+	uint32_t *gslots;
+	size_t gslots_cap;
+	size_t last_group; /* + 1; 0 none: a one-entry cache */
+
+	/* resolve.c */
+	bool resolved;
+	struct wp_arena fstrs;   /* frame names and modules */
+	struct wp_frame *frames;
+	size_t nframes, frames_cap;
+	uint32_t *frame_ids;     /* resolved stacks, leaf first */
+	size_t nframe_ids, frame_ids_cap;
+	struct wp_symbolizer *sym;
+};
+
+struct tid_state *prof_tid(const struct wp_profile *p, uint32_t tid);
+struct pid_state *prof_pid(const struct wp_profile *p, uint32_t pid);
+/* The string (or "" with *ok false) for an id. */
+const char *prof_str(const struct wp_profile *p, uint32_t id, uint32_t *len);
+
+#endif

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From raw groups to frames.
+ *
+ * Address spaces: a process has one per exec generation (epoch 0 before
+ * its first MMAP_RESET, epoch i after the i-th). A mapping belongs to the
+ * generation in effect at its time; a group to the one its mm_epoch names.
+ *
+ * Caches, so that the work is proportional to distinct things:
+ *   (stack, address space) -> resolved frame list     (stack_cache)
+ *   (binary, file offset)  -> frame id                (user_cache)
+ *   kernel address         -> frame id                (kernel_cache)
+ *   (name, module, flags)  -> frame id                (frame_index)
+ *
+ * Addresses: the leaf IP is looked up as is; a caller's is a return
+ * address, looked up at ip - 1 so that a call ending its function (e.g.
+ * to a noreturn function) names the caller, not the next function.
+ * Unresolved user frames are named "module+0xOFF" with OFF the file
+ * offset of that looked-up address.
+ */
+#include "report/profile_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_AS UINT32_MAX
+#define OFF_BITS 44 /* user cache key: dso index << OFF_BITS | file offset */
+#define KSYM_SIZE0_MAX (64u << 10)
+
+struct frame_int {
+	uint32_t name_off, module_off, flags;
+};
+
+struct rstack {
+	uint32_t off, n, nkernel;
+};
+
+struct resolver {
+	struct wp_profile *p;
+	/* address spaces: CSR of mmap indexes, each slice sorted by start */
+	uint32_t nas;
+	uint32_t *as_off;  /* nas + 1 */
+	uint32_t *as_maps;
+	/* frames */
+	struct frame_int *fints;
+	size_t nfints, fints_cap;
+	struct wp_map frame_index;
+	struct wp_map user_cache, kernel_cache, stack_cache;
+	struct rstack *rstacks;
+	size_t nrstacks, rstacks_cap;
+	uint32_t unknown_user, no_stack, unknown_stack; /* + 1; 0: not made */
+	uint32_t *scratch; /* one resolved stack */
+};
+
+/* ---- frames ----------------------------------------------------------- */
+
+static uint64_t frame_hash(const char *name, size_t nlen, const char *mod,
+			   size_t mlen, uint32_t flags)
+{
+	return wp_hash_bytes(name, nlen, wp_hash_bytes(mod, mlen, flags));
+}
+
+/* The id of a frame, made if new. 0 and *id, or -ENOMEM. */
+static int intern(struct resolver *r, const char *name, size_t nlen,
+		  const char *mod, size_t mlen, uint32_t flags, uint32_t *id)
+{
+	struct wp_profile *p = r->p;
+	struct frame_int *f;
+	uint64_t h, idx;
+
+	h = frame_hash(name, nlen, mod, mlen, flags);
+	for (;; h = wp_hash64(h + 1)) {
+		const char *fn, *fm;
+
+		if (!wp_map__get(&r->frame_index, h, &idx))
+			break;
+		f = &r->fints[idx];
+		fn = wp_arena__str(&p->fstrs, f->name_off);
+		fm = wp_arena__str(&p->fstrs, f->module_off);
+		if (f->flags == flags && strlen(fn) == nlen && memcmp(fn, name, nlen) == 0 &&
+		    strlen(fm) == mlen && memcmp(fm, mod, mlen) == 0) {
+			*id = (uint32_t)idx;
+			return 0;
+		}
+	}
+	if (r->nfints >= UINT32_MAX - 1 || WP_GROW(r->fints, r->fints_cap, r->nfints + 1))
+		return -ENOMEM;
+	f = &r->fints[r->nfints];
+	f->flags = flags;
+	if (wp_arena__add(&p->fstrs, name, nlen, &f->name_off) ||
+	    wp_arena__add(&p->fstrs, mod, mlen, &f->module_off) ||
+	    wp_map__put(&r->frame_index, h, r->nfints))
+		return -ENOMEM;
+	*id = (uint32_t)r->nfints++;
+	return 0;
+}
+
+static int intern_str(struct resolver *r, const char *name, const char *mod,
+		      uint32_t flags, uint32_t *id)
+{
+	return intern(r, name, strlen(name), mod, strlen(mod), flags, id);
+}
+
+/* A frame made once and remembered in *slot (id + 1). */
+static int fixed_frame(struct resolver *r, uint32_t *slot, const char *name,
+		       const char *mod, uint32_t flags, uint32_t *id)
+{
+	if (!*slot) {
+		if (intern_str(r, name, mod, flags, id))
+			return -ENOMEM;
+		*slot = *id + 1;
+	}
+	*id = *slot - 1;
+	return 0;
+}
+
+/* ---- kernel ----------------------------------------------------------- */
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct prof_ksym *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* equal starts: the sized one first, then by name id (stable) */
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->name_str < y->name_str ? -1 : x->name_str > y->name_str;
+}
+
+static void sort_ksyms(struct wp_profile *p)
+{
+	size_t i, out;
+
+	qsort(p->ksyms, p->nksyms, sizeof(*p->ksyms), ksym_cmp);
+	for (i = 0, out = 0; i < p->nksyms; i++)
+		if (!out || p->ksyms[out - 1].start != p->ksyms[i].start)
+			p->ksyms[out++] = p->ksyms[i];
+	p->nksyms = out;
+}
+
+static const struct prof_ksym *ksym_find(const struct wp_profile *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nksyms;
+	const struct prof_ksym *k;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->ksyms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	k = &p->ksyms[lo - 1];
+	if (k->size)
+		return addr - k->start < k->size ? k : NULL;
+	/* size unknown: up to the next stored symbol, within reason */
+	if (lo < p->nksyms && addr >= p->ksyms[lo].start)
+		return NULL;
+	return addr - k->start < KSYM_SIZE0_MAX ? k : NULL;
+}
+
+static int kernel_frame(struct resolver *r, uint64_t addr, uint32_t *id)
+{
+	struct wp_profile *p = r->p;
+	const struct prof_ksym *k;
+	uint64_t v;
+	char modbuf[WPD_STRING_MAX + 3];
+	const char *name, *mod = "[kernel.kallsyms]";
+	uint32_t nlen, mlen;
+
+	if (wp_map__get(&r->kernel_cache, addr, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	k = ksym_find(p, addr);
+	name = k ? prof_str(p, k->name_str, &nlen) : NULL;
+	if (k && k->module_str) {
+		const char *m = prof_str(p, k->module_str, &mlen);
+
+		if (m && mlen && mlen <= WPD_STRING_MAX) {
+			/* "[ext4]", as perf shows modules */
+			modbuf[0] = '[';
+			memcpy(modbuf + 1, m, mlen);
+			modbuf[mlen + 1] = ']';
+			modbuf[mlen + 2] = '\0';
+			mod = modbuf;
+		}
+	}
+	if (name && nlen) {
+		if (intern(r, name, nlen, mod, strlen(mod), WP_FRAME_KERNEL, id))
+			return -ENOMEM;
+	} else if (intern_str(r, "[unknown]", mod, WP_FRAME_KERNEL | WP_FRAME_UNRESOLVED, id)) {
+		return -ENOMEM;
+	}
+	return wp_map__put(&r->kernel_cache, addr, *id);
+}
+
+/* ---- user ------------------------------------------------------------- */
+
+/* Mapping indexes by start address, then file order. */
+static int as_map_cmp(const void *a, const void *b, void *arg)
+{
+	const struct prof_mmap *maps = arg;
+	const struct prof_mmap *x = &maps[*(const uint32_t *)a];
+	const struct prof_mmap *y = &maps[*(const uint32_t *)b];
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Number of resets at or before t: the generation a time falls in. */
+static uint32_t epoch_index(const struct pid_state *ps, uint64_t t)
+{
+	size_t lo = 0, hi = ps->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ps->resets[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+static int build_address_spaces(struct resolver *r)
+{
+	struct wp_profile *p = r->p;
+	uint32_t *fill;
+	size_t i, total = 0;
+
+	for (i = 0; i < p->npids; i++) {
+		p->pids[i].as_base = (uint32_t)total;
+		total += p->pids[i].n + 1;
+		if (total >= NO_AS)
+			return -ENOMEM;
+	}
+	r->nas = (uint32_t)total;
+	r->as_off = calloc(total + 1, sizeof(*r->as_off));
+	r->as_maps = malloc((p->nmmaps ? p->nmmaps : 1) * sizeof(*r->as_maps));
+	fill = calloc(total + 1, sizeof(*fill));
+	if (!r->as_off || !r->as_maps || !fill) {
+		free(fill);
+		return -ENOMEM;
+	}
+	/* every mmap's pid has a pid_state: load_mmap made it */
+	for (i = 0; i < p->nmmaps; i++) {
+		const struct pid_state *ps = prof_pid(p, p->mmaps[i].pid);
+
+		r->as_off[ps->as_base + epoch_index(ps, p->mmaps[i].time) + 1]++;
+	}
+	for (i = 0; i < total; i++)
+		r->as_off[i + 1] += r->as_off[i];
+	for (i = 0; i < p->nmmaps; i++) {
+		const struct pid_state *ps = prof_pid(p, p->mmaps[i].pid);
+		uint32_t as = ps->as_base + epoch_index(ps, p->mmaps[i].time);
+
+		r->as_maps[r->as_off[as] + fill[as]++] = (uint32_t)i;
+	}
+	free(fill);
+	for (i = 0; i < total; i++)
+		qsort_r(r->as_maps + r->as_off[i], r->as_off[i + 1] - r->as_off[i],
+			sizeof(*r->as_maps), as_map_cmp, p->mmaps);
+	return 0;
+}
+
+static struct prof_mmap *map_find(struct resolver *r, uint32_t as, uint64_t ip)
+{
+	struct wp_profile *p = r->p;
+	const uint32_t *m;
+	size_t lo, hi, n, k;
+
+	if (as == NO_AS)
+		return NULL;
+	m = r->as_maps + r->as_off[as];
+	n = r->as_off[as + 1] - r->as_off[as];
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->mmaps[m[mid]].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* overlapping maps (a region remapped): the closest start covering ip */
+	for (k = 0; k < 8 && lo > 0; k++, lo--) {
+		struct prof_mmap *mm = &p->mmaps[m[lo - 1]];
+
+		if (ip < mm->end)
+			return mm;
+	}
+	return NULL;
+}
+
+static struct wp_dso *map_dso(struct resolver *r, struct prof_mmap *m)
+{
+	const char *path;
+
+	if (m->dso)
+		return m->dso;
+	path = prof_str(r->p, m->path_str, NULL);
+	if (!path)
+		path = "[unknown]";
+	else if (!path[0])
+		path = "[anon]";
+	m->dso = wp_symbolizer__dso(r->p->sym, path, m->build_id, m->build_id_len);
+	return m->dso;
+}
+
+static int user_frame(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *id)
+{
+	struct prof_mmap *m = map_find(r, as, addr);
+	struct wp_dso *d;
+	struct wp_sym sym;
+	uint64_t off, key, v;
+	char buf[4096 + 32];
+	int n;
+
+	if (!m)
+		return fixed_frame(r, &r->unknown_user, "[unknown]", "",
+				   WP_FRAME_UNRESOLVED, id);
+	d = map_dso(r, m);
+	if (!d)
+		return -ENOMEM;
+	off = addr - m->start + m->pgoff;
+	key = ((uint64_t)wp_dso__index(d) << OFF_BITS) | (off & ((1ull << OFF_BITS) - 1));
+	if (off < (1ull << OFF_BITS) && wp_dso__index(d) < (1u << (64 - OFF_BITS)) &&
+	    wp_map__get(&r->user_cache, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (wp_dso__lookup(d, off, &sym) == 1) {
+		if (intern_str(r, sym.name, wp_dso__name(d), 0, id))
+			return -ENOMEM;
+	} else {
+		n = snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, wp_dso__name(d), off);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			n = snprintf(buf, sizeof(buf), "[unknown]");
+		if (intern(r, buf, (size_t)n, wp_dso__name(d), strlen(wp_dso__name(d)),
+			   WP_FRAME_UNRESOLVED, id))
+			return -ENOMEM;
+	}
+	if (off < (1ull << OFF_BITS) && wp_dso__index(d) < (1u << (64 - OFF_BITS)))
+		return wp_map__put(&r->user_cache, key, *id);
+	return 0;
+}
+
+/* ---- stacks and groups ---------------------------------------------- */
+
+static uint32_t group_as(const struct wp_profile *p, const struct wp_group *g)
+{
+	const struct pid_state *ps = prof_pid(p, g->pid);
+
+	if (!ps)
+		return NO_AS;
+	return ps->as_base + (g->mm_epoch ? epoch_index(ps, g->mm_epoch) : 0);
+}
+
+static int push_frames(struct resolver *r, size_t n, struct rstack *out)
+{
+	struct wp_profile *p = r->p;
+
+	if (p->nframe_ids + n > UINT32_MAX ||
+	    WP_GROW(p->frame_ids, p->frame_ids_cap, p->nframe_ids + n))
+		return -ENOMEM;
+	memcpy(p->frame_ids + p->nframe_ids, r->scratch, n * sizeof(*r->scratch));
+	out->off = (uint32_t)p->nframe_ids;
+	out->n = (uint32_t)n;
+	p->nframe_ids += n;
+	return 0;
+}
+
+static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
+			 struct rstack *out)
+{
+	const struct prof_stack *st = &r->p->stacks[stack_idx];
+	const uint64_t *ips = r->p->ips + st->off;
+	uint64_t key = (stack_idx << 32) | as, v;
+	size_t i, n = 0;
+
+	if (wp_map__get(&r->stack_cache, key, &v)) {
+		*out = r->rstacks[v];
+		return 0;
+	}
+	for (i = 0; i < st->nkernel; i++) {
+		uint64_t a = ips[i] - (i > 0 && ips[i]);
+
+		if (kernel_frame(r, a, &r->scratch[n++]))
+			return -ENOMEM;
+	}
+	for (i = 0; i < st->nuser; i++) {
+		const uint64_t *u = ips + st->nkernel;
+		uint64_t a = u[i] - (i > 0 && u[i]);
+
+		if (user_frame(r, as, a, &r->scratch[n++]))
+			return -ENOMEM;
+	}
+	if (push_frames(r, n, out))
+		return -ENOMEM;
+	out->nkernel = st->nkernel;
+	if (WP_GROW(r->rstacks, r->rstacks_cap, r->nrstacks + 1))
+		return -ENOMEM;
+	r->rstacks[r->nrstacks] = *out;
+	return wp_map__put(&r->stack_cache, key, r->nrstacks++);
+}
+
+static const char *group_comm(const struct wp_profile *p, const struct wp_group *g)
+{
+	const struct tid_state *ts = prof_tid(p, g->tid);
+	const char *s;
+	size_t i;
+
+	if (!ts || !ts->n)
+		return "";
+	i = 0;
+	if (g->comm_epoch)
+		for (i = ts->n - 1; i > 0 && ts->recs[i].time > g->comm_epoch; i--)
+			;
+	s = prof_str(p, ts->recs[i].comm_str, NULL);
+	return s ? s : "";
+}
+
+static int pseudo_stack(struct resolver *r, uint32_t *slot, const char *name,
+			struct rstack *out)
+{
+	if (fixed_frame(r, slot, name, "", WP_FRAME_PSEUDO, &r->scratch[0]))
+		return -ENOMEM;
+	out->nkernel = 0;
+	return push_frames(r, 1, out);
+}
+
+static int resolve_group(struct resolver *r, struct wp_group *g)
+{
+	struct wp_profile *p = r->p;
+	struct rstack rs;
+	uint64_t idx;
+
+	g->comm = group_comm(p, g);
+	if (g->stack_id == 0) {
+		if (pseudo_stack(r, &r->no_stack, "[no stack]", &rs))
+			return -ENOMEM;
+	} else if (!wp_map__get(&p->stack_ids, g->stack_id, &idx)) {
+		if (pseudo_stack(r, &r->unknown_stack, "[unknown stack]", &rs))
+			return -ENOMEM;
+	} else if (resolve_stack(r, idx, group_as(p, g), &rs)) {
+		return -ENOMEM;
+	}
+	g->frames_off = rs.off;
+	g->nframes = rs.n;
+	g->nkernel = rs.nkernel;
+	return 0;
+}
+
+static void resolver_release(struct resolver *r)
+{
+	free(r->as_off);
+	free(r->as_maps);
+	free(r->fints);
+	wp_map__release(&r->frame_index);
+	wp_map__release(&r->user_cache);
+	wp_map__release(&r->kernel_cache);
+	wp_map__release(&r->stack_cache);
+	free(r->rstacks);
+	free(r->scratch);
+}
+
+int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts)
+{
+	struct wp_symbolizer_opts so = { .symfs = opts ? opts->symfs : NULL };
+	struct resolver r = { .p = p };
+	size_t i;
+	int ret = -ENOMEM;
+
+	if (p->resolved)
+		return 0;
+	p->sym = wp_symbolizer__new(&so);
+	r.scratch = malloc(2 * WPD_STACK_MAX_FRAMES * sizeof(*r.scratch));
+	if (!p->sym || !r.scratch)
+		goto out;
+	sort_ksyms(p);
+	if (build_address_spaces(&r))
+		goto out;
+	for (i = 0; i < p->ngroups; i++)
+		if (resolve_group(&r, &p->groups[i]))
+			goto out;
+	p->frames = calloc(r.nfints ? r.nfints : 1, sizeof(*p->frames));
+	if (!p->frames)
+		goto out;
+	for (i = 0; i < r.nfints; i++) {
+		p->frames[i].name = wp_arena__str(&p->fstrs, r.fints[i].name_off);
+		p->frames[i].module = wp_arena__str(&p->fstrs, r.fints[i].module_off);
+		p->frames[i].flags = r.fints[i].flags;
+	}
+	p->nframes = r.nfints;
+	p->frames_cap = p->nframes;
+	p->resolved = true;
+	ret = 0;
+out:
+	resolver_release(&r);
+	return ret;
+}

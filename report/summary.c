@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+#include "report/summary.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "report/util.h"
+
+void wp_text_put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len;
+
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			fputc(p[i++], f);
+			continue;
+		}
+		len = p[i] >= 0x80 ? wp_utf8_seq(p + i, n - i, &cp) : 0;
+		if (!len || (cp >= 0x80 && cp < 0xa0)) { /* C1 controls too */
+			fputc('?', f);
+			i += len ? len : 1;
+			continue;
+		}
+		fwrite(p + i, 1, len, f);
+		i += len;
+	}
+}
+
+size_t wp_text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, w = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = p[i] >= 0x80 ? wp_utf8_seq(p + i, n - i, &cp) : 1;
+
+		i += len ? len : 1;
+		w++;
+	}
+	return w;
+}
+
+static bool has_lost(const struct wp_kv_entry *e)
+{
+	return strncmp(e->key, WPD_STAT_LOST_PREFIX, strlen(WPD_STAT_LOST_PREFIX)) == 0;
+}
+
+void wp_summary__warn(const struct wp_profile *p, const char *path)
+{
+	const struct wp_profile_read *r = wp_profile__read(p);
+	const char *damage = wp_profile__damage(p);
+	uint64_t bad = r->rd.records_bad + r->records_undecodable;
+
+	if (r->rd.blocks_damaged)
+		pr_warn("%s: %" PRIu64 " damaged block%s skipped (%" PRIu64 " bytes)%s%s", path,
+			r->rd.blocks_damaged, r->rd.blocks_damaged == 1 ? "" : "s",
+			r->rd.bytes_skipped, damage ? ": " : "", damage ? damage : "");
+	else if (r->rd.bytes_skipped)
+		pr_warn("%s: %" PRIu64 " bytes skipped%s%s", path, r->rd.bytes_skipped,
+			damage ? ": " : "", damage ? damage : "");
+	if (r->rd.truncated)
+		pr_warn("%s: file is truncated: it ends inside a block", path);
+	if (!r->rd.finished) {
+		if (r->rd.blocks)
+			pr_warn("%s: recording did not finish cleanly: file ends after block %" PRIu64,
+				path, r->last_block_seq);
+		else
+			pr_warn("%s: recording did not finish cleanly: file has no complete block",
+				path);
+	}
+	if (bad)
+		pr_warn("%s: %" PRIu64 " malformed record%s skipped", path, bad, bad == 1 ? "" : "s");
+	if (r->rd.records_unknown)
+		pr_info("%s: %" PRIu64 " records of unknown type skipped (written by a newer wp?)",
+			path, r->rd.records_unknown);
+	if (r->dangling_stack_samples)
+		pr_warn("%s: %" PRIu64 " samples name a stack that is not in the file", path,
+			r->dangling_stack_samples);
+	if (r->dangling_strings)
+		pr_warn("%s: %" PRIu64 " references to strings that are not in the file", path,
+			r->dangling_strings);
+	if (!r->samples)
+		pr_warn("%s: no samples", path);
+}
+
+/* The recording's duration: the recorder's, else the samples' span. */
+static bool duration_ns(const struct wp_profile *p, uint64_t *ns, bool *estimated)
+{
+	const struct wp_profile_read *r = wp_profile__read(p);
+
+	*estimated = false;
+	if (wp_profile__stat_u64(p, WPD_STAT_DURATION, ns))
+		return true;
+	if (r->samples < 2)
+		return false;
+	*ns = r->last_ns - r->first_ns;
+	*estimated = true;
+	return true;
+}
+
+static void line_str(FILE *f, const char *label, const char *v)
+{
+	fprintf(f, "# %-13s ", label);
+	wp_text_put(f, v ? v : "unknown");
+	fputc('\n', f);
+}
+
+static void line_u64(FILE *f, const struct wp_profile *p, const char *label,
+		     const char *key, const char *unit)
+{
+	uint64_t v;
+
+	if (wp_profile__meta_u64(p, key, &v))
+		fprintf(f, "# %-13s %" PRIu64 "%s\n", label, v, unit);
+	else
+		fprintf(f, "# %-13s unknown\n", label);
+}
+
+static void format_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ns / 1000000000u);
+	char date[64], zone[16];
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) ||
+	    !strftime(zone, sizeof(zone), "%z", &tm)) {
+		snprintf(buf, len, "%" PRIu64 " ns since the epoch", ns);
+		return;
+	}
+	snprintf(buf, len, "%s.%03u %s", date, (unsigned)(ns / 1000000u % 1000u), zone);
+}
+
+void wp_summary__text(const struct wp_profile *p, const char *path, FILE *f)
+{
+	const struct wp_profile_read *r = wp_profile__read(p);
+	const char *damage = wp_profile__damage(p);
+	char buf[128];
+	uint64_t v;
+	bool est, any_stats = wp_profile__nstats(p) > 0, any_lost = false;
+	size_t i;
+
+	line_str(f, "file:", path);
+	line_str(f, "host:", wp_profile__meta_str(p, WPD_META_HOSTNAME));
+	line_str(f, "kernel:", wp_profile__meta_str(p, WPD_META_KERNEL));
+	line_str(f, "arch:", wp_profile__meta_str(p, WPD_META_ARCH));
+	line_str(f, "command:", wp_profile__meta_str(p, WPD_META_CMDLINE));
+	line_str(f, "target:", wp_profile__meta_str(p, WPD_META_TARGET));
+	if (wp_profile__meta_u64(p, WPD_META_START_REALTIME, &v)) {
+		format_time(v, buf, sizeof(buf));
+		line_str(f, "started:", buf);
+	} else {
+		line_str(f, "started:", NULL);
+	}
+	if (duration_ns(p, &v, &est))
+		fprintf(f, "# %-13s %.3f s%s\n", "duration:", (double)v / 1e9,
+			est ? " (from the samples: the recorder did not store it)" : "");
+	else
+		line_str(f, "duration:", NULL);
+	line_u64(f, p, "frequency:", WPD_META_FREQ, " Hz");
+	line_u64(f, p, "cpus:", WPD_META_NCPUS, "");
+	line_str(f, "wp version:", wp_profile__meta_str(p, WPD_META_WP_VERSION));
+	fprintf(f, "# %-13s %" PRIu64, "samples:", r->samples);
+	if (wp_profile__stat_u64(p, WPD_STAT_SAMPLES, &v) && v != r->samples)
+		fprintf(f, " (the recorder stored %" PRIu64 ")", v);
+	fputc('\n', f);
+	if (wp_profile__stat_u64(p, WPD_STAT_EXIT_STATUS, &v))
+		fprintf(f, "# %-13s %" PRId64 "\n", "exit status:", (int64_t)v);
+
+	/* every drop counter the recorder stored */
+	fprintf(f, "# %-13s", "lost:");
+	for (i = 0; i < wp_profile__nstats(p); i++) {
+		const struct wp_kv_entry *e = wp_profile__stat(p, i);
+
+		if (!has_lost(e))
+			continue;
+		fprintf(f, "%s ", any_lost ? "," : "");
+		wp_text_put(f, e->key + strlen(WPD_STAT_LOST_PREFIX));
+		if (e->type == WPD_KV_U64 || e->type == WPD_KV_I64)
+			fprintf(f, " %" PRIu64, e->u64);
+		else
+			fputs(" ?", f);
+		any_lost = true;
+	}
+	if (!any_lost)
+		fputs(any_stats ? " none recorded" : " unknown (no STATS record in the file)", f);
+	fputc('\n', f);
+
+	fprintf(f, "# %-13s %" PRIu64 " blocks, %" PRIu64 " damaged, %" PRIu64
+		" bytes skipped, %" PRIu64 " unknown records skipped, %" PRIu64
+		" malformed records skipped\n", "read:", r->rd.blocks, r->rd.blocks_damaged,
+		r->rd.bytes_skipped, r->rd.records_unknown,
+		r->rd.records_bad + r->records_undecodable);
+	if (damage)
+		line_str(f, "damage:", damage);
+	if (r->rd.finished)
+		line_str(f, "finished:", r->rd.truncated ? "yes, but the file is truncated" : "yes");
+	else if (r->rd.blocks)
+		fprintf(f, "# %-13s no: recording did not finish cleanly: file ends after block %"
+			PRIu64 "%s\n", "finished:", r->last_block_seq,
+			r->rd.truncated ? " (truncated inside the next)" : "");
+	else
+		line_str(f, "finished:", "no: the file has no complete block");
+	fprintf(f, "# %-13s %" PRIu64 " samples name an unknown stack, %" PRIu64
+		" references to unknown strings\n", "dangling:", r->dangling_stack_samples,
+		r->dangling_strings);
+}
+
+static void json_meta_str(struct wp_json *j, const struct wp_profile *p,
+			  const char *name, const char *key)
+{
+	wp_json__key(j, name);
+	wp_json__str(j, wp_profile__meta_str(p, key));
+}
+
+static void json_meta_u64(struct wp_json *j, const struct wp_profile *p,
+			  const char *name, const char *key)
+{
+	uint64_t v;
+
+	wp_json__key(j, name);
+	if (wp_profile__meta_u64(p, key, &v))
+		wp_json__u64(j, v);
+	else
+		wp_json__null(j);
+}
+
+void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_json *j)
+{
+	const struct wp_profile_read *r = wp_profile__read(p);
+	char ver[32];
+	uint64_t v;
+	bool est;
+	size_t i;
+
+	wp_json__key(j, "file");
+	wp_json__str(j, path);
+	snprintf(ver, sizeof(ver), "%u.%u", r->info.version_major, r->info.version_minor);
+	wp_json__key(j, "format_version");
+	wp_json__str(j, ver);
+	json_meta_str(j, p, "hostname", WPD_META_HOSTNAME);
+	json_meta_str(j, p, "kernel", WPD_META_KERNEL);
+	json_meta_str(j, p, "arch", WPD_META_ARCH);
+	json_meta_str(j, p, "cmdline", WPD_META_CMDLINE);
+	json_meta_str(j, p, "target", WPD_META_TARGET);
+	json_meta_u64(j, p, "start_realtime_ns", WPD_META_START_REALTIME);
+	wp_json__key(j, "duration_ns");
+	if (duration_ns(p, &v, &est))
+		wp_json__u64(j, v);
+	else
+		wp_json__null(j);
+	wp_json__key(j, "duration_estimated");
+	wp_json__bool(j, est);
+	json_meta_u64(j, p, "sample_freq_hz", WPD_META_FREQ);
+	wp_json__key(j, "samples");
+	wp_json__u64(j, r->samples);
+	wp_json__key(j, "samples_recorded");
+	if (wp_profile__stat_u64(p, WPD_STAT_SAMPLES, &v))
+		wp_json__u64(j, v);
+	else
+		wp_json__null(j);
+	json_meta_u64(j, p, "ncpus", WPD_META_NCPUS);
+	json_meta_str(j, p, "wp_version", WPD_META_WP_VERSION);
+	json_meta_str(j, p, "call_graph", WPD_META_CALL_GRAPH);
+	wp_json__key(j, "exit_status");
+	if (wp_profile__stat_u64(p, WPD_STAT_EXIT_STATUS, &v))
+		wp_json__i64(j, (int64_t)v);
+	else
+		wp_json__null(j);
+
+	wp_json__key(j, "lost");
+	wp_json__begin_object(j);
+	for (i = 0; i < wp_profile__nstats(p); i++) {
+		const struct wp_kv_entry *e = wp_profile__stat(p, i);
+
+		if (!has_lost(e) || (e->type != WPD_KV_U64 && e->type != WPD_KV_I64))
+			continue;
+		wp_json__key(j, e->key + strlen(WPD_STAT_LOST_PREFIX));
+		wp_json__u64(j, e->u64);
+	}
+	wp_json__end_object(j);
+
+	wp_json__key(j, "read");
+	wp_json__begin_object(j);
+	wp_json__key(j, "blocks");
+	wp_json__u64(j, r->rd.blocks);
+	wp_json__key(j, "blocks_damaged");
+	wp_json__u64(j, r->rd.blocks_damaged);
+	wp_json__key(j, "bytes_skipped");
+	wp_json__u64(j, r->rd.bytes_skipped);
+	wp_json__key(j, "truncated");
+	wp_json__bool(j, r->rd.truncated);
+	wp_json__key(j, "finished");
+	wp_json__bool(j, r->rd.finished);
+	wp_json__key(j, "records");
+	wp_json__u64(j, r->rd.records);
+	wp_json__key(j, "records_unknown");
+	wp_json__u64(j, r->rd.records_unknown);
+	wp_json__key(j, "records_bad");
+	wp_json__u64(j, r->rd.records_bad + r->records_undecodable);
+	wp_json__key(j, "last_block");
+	wp_json__u64(j, r->last_block_seq);
+	wp_json__key(j, "dangling_stack_samples");
+	wp_json__u64(j, r->dangling_stack_samples);
+	wp_json__key(j, "dangling_strings");
+	wp_json__u64(j, r->dangling_strings);
+	wp_json__key(j, "damage");
+	wp_json__str(j, wp_profile__damage(p));
+	wp_json__end_object(j);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small containers the analysis library is built on: a growable array
+ * helper, a string arena and an open-addressing u64 -> u64 map.
+ *
+ * Everything returns 0 or -ENOMEM and never prints. The map and the
+ * arena own their memory; __release frees it (a zeroed struct is a valid
+ * empty one, so __init is memset 0).
+ */
+#ifndef WP_REPORT_UTIL_H
+#define WP_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Make room for at least `need` elements in the array `arr` (an lvalue
+ * pointer) whose capacity is `cap` (an lvalue size_t), doubling.
+ * 0 or -ENOMEM (then arr is unchanged).
+ */
+#define WP_GROW(arr, cap, need) ({                                           \
+	void *p_ = (arr);                                                    \
+	int r_ = wp_grow_(&p_, &(cap), (need), sizeof(*(arr)));              \
+	(arr) = p_;                                                          \
+	r_;                                                                  \
+})
+int wp_grow_(void **arr, size_t *cap, size_t need, size_t size);
+
+/* Append-only bytes with stable offsets (not pointers: the buffer moves). */
+struct wp_arena {
+	char *data;
+	size_t len, cap;
+};
+
+/*
+ * Copy n bytes and a terminating NUL; *off receives the offset of the
+ * copy. 0 or -ENOMEM.
+ */
+int wp_arena__add(struct wp_arena *a, const void *p, size_t n, uint32_t *off);
+void wp_arena__release(struct wp_arena *a);
+static inline const char *wp_arena__str(const struct wp_arena *a, uint32_t off)
+{
+	return a->data + off;
+}
+
+/* A growable NUL-terminated string. */
+struct wp_strbuf {
+	char *s;
+	size_t len, cap;
+	bool oom; /* set once an allocation failed; later appends are no-ops */
+};
+
+void wp_strbuf__add(struct wp_strbuf *b, const void *p, size_t n);
+void wp_strbuf__addc(struct wp_strbuf *b, char c);
+static inline void wp_strbuf__reset(struct wp_strbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+void wp_strbuf__release(struct wp_strbuf *b);
+
+/*
+ * Length of the valid UTF-8 sequence starting at s (n bytes available):
+ * 1..4, or 0 if it is not valid (overlong, surrogate, > U+10FFFF, cut).
+ * *cp receives the code point.
+ */
+size_t wp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* u64 -> u64 hash map (linear probing, no deletion). */
+struct wp_map {
+	uint64_t *keys;
+	uint64_t *vals;
+	uint8_t *used;
+	size_t cap, n; /* cap is 0 or a power of two */
+};
+
+/* 1 and *val set if present, 0 if not. */
+int wp_map__get(const struct wp_map *m, uint64_t key, uint64_t *val);
+/* Insert or overwrite. 0 or -ENOMEM. */
+int wp_map__put(struct wp_map *m, uint64_t key, uint64_t val);
+void wp_map__release(struct wp_map *m);
+
+static inline uint64_t wp_hash64(uint64_t x)
+{
+	/* splitmix64 finaliser */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* FNV-1a over bytes, mixed: for string keys. */
+uint64_t wp_hash_bytes(const void *p, size_t n, uint64_t seed);
+
+#endif
