@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * wp's kernel side.
+ *
+ *   wp_sample   perf_event (cpu-clock, one per CPU): filter, stack ids,
+ *               one ring-buffer record per sample
+ *   wp_fork     tp_btf/sched_process_fork: follow new children of followed
+ *               processes
+ *   wp_exec     tp_btf/sched_process_exec: tell user space to re-read the
+ *               process's mappings
+ *   wp_exit     tp_btf/sched_process_exit: forget a followed process
+ *
+ * Filtering happens before any stack walk, so unwanted tasks cost a hash
+ * lookup. Stacks go into two stack-trace maps (kernel, user) without
+ * BPF_F_REUSE_STACKID: an id, once handed out, always means the same
+ * stack, and wp-record reads each id once. When a map has no id to give
+ * (-EEXIST: another stack owns the bucket; -ENOMEM: full) the frames are
+ * copied into a larger ring-buffer record instead, so collisions never
+ * lose or corrupt a stack.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "bpf/wp_bpf.h"
+
+#define PF_KTHREAD 0x00200000
+#define EFAULT 14
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by wp-record between open and load. */
+const volatile __u32 wp_mode = WP_TARGET_SYSTEM;
+const volatile __u32 wp_self_tgid = 0;     /* excluded in system mode */
+const volatile bool wp_force_inline = false; /* benchmark: never use stack ids */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* set by wp-record */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
+	__uint(max_entries, 8192);
+} kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
+	__uint(max_entries, 16384);
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u8);
+	__uint(max_entries, 32768);
+} followed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct wp_counters);
+	__uint(max_entries, 1);
+} counters SEC(".maps");
+
+static __always_inline void count(enum wp_counter idx)
+{
+	__u32 zero = 0;
+	struct wp_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	/* Atomic: a cpu-clock sample may interrupt a tracepoint program
+	 * updating the same CPU's counters. */
+	if (c && idx < WP_CNT_MAX)
+		__sync_fetch_and_add(&c->c[idx], 1);
+}
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	if (wp_mode == WP_TARGET_SYSTEM)
+		return tgid != 0 && tgid != wp_self_tgid;
+	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
+}
+
+static __always_inline void fill_sample(struct wp_sample_event *e, __u64 pid_tgid,
+					 __u32 flags, __s32 kid, __s32 uid)
+{
+	e->type = WP_EV_SAMPLE;
+	e->flags = flags;
+	e->time_ns = bpf_ktime_get_ns();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->cpu = bpf_get_smp_processor_id();
+	e->kstack_id = kid;
+	e->ustack_id = uid;
+	e->nkernel = 0;
+	e->nuser = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+SEC("perf_event")
+int wp_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct task_struct *task;
+	bool kinline = false, uinline = false;
+	__u32 flags = 0;
+	long kid, uid;
+
+	if ((__u32)pid_tgid == 0) {
+		count(WP_CNT_IDLE);
+		return 0;
+	}
+	if (!wanted(tgid))
+		return 0;
+
+	task = (struct task_struct *)bpf_get_current_task();
+	/* Kernel stack: empty (-EFAULT) when the sample hit user mode. */
+	kid = wp_force_inline ? -1 : bpf_get_stackid(ctx, &kstacks, 0);
+	if (kid < 0 && kid != -EFAULT)
+		kinline = true;
+	if (kid < 0)
+		kid = WP_STACKID_NONE;
+
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
+		flags |= WP_SF_NO_USER;
+		uid = WP_STACKID_NONE;
+	} else {
+		uid = wp_force_inline ? -1 : bpf_get_stackid(ctx, &ustacks, BPF_F_USER_STACK);
+		if (uid == -EFAULT) {
+			/* a user task without user registers: exiting */
+			flags |= WP_SF_USER_MISSING;
+			count(WP_CNT_USTACK_EMPTY);
+		} else if (uid < 0) {
+			uinline = true;
+		}
+		if (uid < 0)
+			uid = WP_STACKID_NONE;
+	}
+
+	if (!kinline && !uinline) {
+		struct wp_sample_event *e;
+
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count(WP_CNT_LOST_RINGBUF);
+			return 0;
+		}
+		fill_sample(e, pid_tgid, flags, kid, uid);
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	} else {
+		struct wp_sample_inline *e;
+		long n;
+
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count(WP_CNT_LOST_RINGBUF);
+			return 0;
+		}
+		fill_sample(&e->s, pid_tgid, flags, kid, uid);
+		if (kinline) {
+			count(WP_CNT_KSTACK_INLINE);
+			n = bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
+			if (n < 0) {
+				if (n != -EFAULT) {
+					e->s.flags |= WP_SF_KERNEL_MISSING;
+					count(WP_CNT_LOST_KSTACK);
+				}
+			} else {
+				e->s.kstack_id = WP_STACKID_INLINE;
+				e->s.nkernel = n / sizeof(__u64);
+			}
+		}
+		if (uinline) {
+			count(WP_CNT_USTACK_INLINE);
+			n = bpf_get_stack(ctx, e->user, sizeof(e->user), BPF_F_USER_STACK);
+			if (n <= 0) {
+				e->s.flags |= WP_SF_USER_MISSING;
+				count(WP_CNT_LOST_USTACK);
+			} else {
+				e->s.ustack_id = WP_STACKID_INLINE;
+				e->s.nuser = n / sizeof(__u64);
+			}
+		}
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	}
+	count(WP_CNT_SAMPLES);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(wp_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (wp_mode != WP_TARGET_FOLLOW || ptgid == ctgid)
+		return 0; /* a new thread: its tgid is followed already */
+	if (!bpf_map_lookup_elem(&followed, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY))
+		count(WP_CNT_LOST_FOLLOW);
+	else
+		count(WP_CNT_FOLLOWED);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(wp_exec, struct task_struct *p, pid_t old_pid)
+{
+	__u32 tgid = p->tgid;
+	struct wp_exec_event *e;
+
+	if (!wanted(tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(WP_CNT_LOST_EXEC);
+		return 0;
+	}
+	e->type = WP_EV_EXEC;
+	e->old_tid = old_pid;
+	e->time_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = p->pid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* Wake the consumer: the mappings should be read while they exist. */
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(wp_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (wp_mode != WP_TARGET_FOLLOW)
+		return 0;
+	/* The last thread of the group: the tgid may now be reused by an
+	 * unrelated process, which must not be recorded. */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}

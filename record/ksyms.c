@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+#include "ksyms.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct wp_ksyms {
+	struct wp_ksym_ent *syms;
+	size_t n, cap;
+	char *names;   /* arena; offset 0 is "" */
+	size_t names_len, names_cap;
+	bool hidden;
+	uint32_t last_module; /* arena offset of the last module name seen */
+};
+
+static int arena_add(struct wp_ksyms *ks, const char *s, size_t len, uint32_t *off)
+{
+	if (ks->names_len + len + 1 > ks->names_cap) {
+		size_t ncap = ks->names_cap ? ks->names_cap * 2 : (4u << 20);
+		char *n;
+
+		while (ncap < ks->names_len + len + 1)
+			ncap *= 2;
+		n = realloc(ks->names, ncap);
+		if (!n)
+			return -ENOMEM;
+		ks->names = n;
+		ks->names_cap = ncap;
+	}
+	if (ks->names_len + len + 1 > UINT32_MAX)
+		return -E2BIG;
+	*off = (uint32_t)ks->names_len;
+	memcpy(ks->names + ks->names_len, s, len);
+	ks->names[ks->names_len + len] = '\0';
+	ks->names_len += len + 1;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "ffffffff81000000 T _stext" or "... t foo\t[module]" */
+static int parse_line(struct wp_ksyms *ks, const char *p, const char *end)
+{
+	uint64_t addr = 0;
+	const char *name, *name_end, *mod = NULL, *mod_end = NULL;
+	char type;
+	int v, err;
+
+	while (p < end && (v = hexval(*p)) >= 0) {
+		addr = addr << 4 | (uint64_t)v;
+		p++;
+	}
+	if (p + 3 > end || *p != ' ')
+		return 0;
+	type = p[1];
+	if (p[2] != ' ')
+		return 0;
+	/* functions only: that is what stacks point into */
+	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+		return 0;
+	name = p + 3;
+	for (name_end = name; name_end < end && *name_end != '\t' && *name_end != ' '; name_end++)
+		;
+	if (name_end == name)
+		return 0;
+	if (name_end < end && *name_end == '\t' && name_end + 1 < end && name_end[1] == '[') {
+		mod = name_end + 2;
+		for (mod_end = mod; mod_end < end && *mod_end != ']'; mod_end++)
+			;
+	}
+
+	if (ks->n == ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 65536;
+		struct wp_ksym_ent *n = realloc(ks->syms, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ks->syms = n;
+		ks->cap = ncap;
+	}
+	struct wp_ksym_ent *e = &ks->syms[ks->n];
+
+	e->start = addr;
+	e->size = 0;
+	e->module_off = 0;
+	err = arena_add(ks, name, name_end - name, &e->name_off);
+	if (err)
+		return err;
+	if (mod) {
+		size_t mlen = mod_end - mod;
+
+		/* modules come in runs: reuse the previous copy */
+		if (ks->last_module && strlen(ks->names + ks->last_module) == mlen &&
+		    !memcmp(ks->names + ks->last_module, mod, mlen)) {
+			e->module_off = ks->last_module;
+		} else {
+			err = arena_add(ks, mod, mlen, &e->module_off);
+			if (err)
+				return err;
+			ks->last_module = e->module_off;
+		}
+	}
+	ks->n++;
+	return 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct wp_ksym_ent *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* stable enough: keep the first-listed name (global over alias) */
+	return x->name_off < y->name_off ? -1 : x->name_off > y->name_off;
+}
+
+int wp_ksyms__load(const char *path, struct wp_ksyms **out)
+{
+	struct wp_ksyms *ks;
+	char *buf = NULL, *line;
+	size_t blen = 0, bcap = 0, i, j;
+	uint32_t off;
+	int fd, err = 0;
+
+	*out = NULL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return -ENOMEM;
+	err = arena_add(ks, "", 0, &off);
+	if (err)
+		goto out;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* Read it whole: procfs hands out ~4 KiB per read otherwise. */
+	for (;;) {
+		ssize_t r;
+
+		if (bcap - blen < (1u << 16)) {
+			size_t ncap = bcap ? bcap * 2 : (16u << 20);
+			char *n = realloc(buf, ncap);
+
+			if (!n) {
+				err = -ENOMEM;
+				close(fd);
+				goto out;
+			}
+			buf = n;
+			bcap = ncap;
+		}
+		r = read(fd, buf + blen, bcap - blen);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			close(fd);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		blen += r;
+	}
+	close(fd);
+
+	for (line = buf; line < buf + blen;) {
+		char *nl = memchr(line, '\n', buf + blen - line);
+		char *end = nl ? nl : buf + blen;
+
+		err = parse_line(ks, line, end);
+		if (err)
+			goto out;
+		line = end + 1;
+	}
+
+	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ent);
+	/* drop duplicate addresses (aliases), then compute sizes */
+	for (i = 0, j = 0; i < ks->n; i++) {
+		if (j && ks->syms[j - 1].start == ks->syms[i].start)
+			continue;
+		ks->syms[j++] = ks->syms[i];
+	}
+	ks->n = j;
+	for (i = 0; i + 1 < ks->n; i++) {
+		uint64_t d = ks->syms[i + 1].start - ks->syms[i].start;
+
+		ks->syms[i].size = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+	ks->hidden = ks->n <= 1 && (ks->n == 0 || ks->syms[0].start == 0);
+out:
+	free(buf);
+	if (err) {
+		wp_ksyms__free(ks);
+		return err;
+	}
+	*out = ks;
+	return 0;
+}
+
+void wp_ksyms__free(struct wp_ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->names);
+	free(ks);
+}
+
+size_t wp_ksyms__count(const struct wp_ksyms *ks)
+{
+	return ks->n;
+}
+
+bool wp_ksyms__hidden(const struct wp_ksyms *ks)
+{
+	return ks->hidden;
+}
+
+long wp_ksyms__find(const struct wp_ksyms *ks, uint64_t addr)
+{
+	size_t lo = 0, hi = ks->n;
+
+	if (ks->hidden || !ks->n || addr < ks->syms[0].start)
+		return -1;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].start <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* the last symbol has no known end: accept it only within 1 MiB
+	 * (in practice a module's last function) */
+	if (ks->syms[lo].size ? addr - ks->syms[lo].start >= ks->syms[lo].size
+			      : addr - ks->syms[lo].start >= (1u << 20))
+		return -1;
+	return (long)lo;
+}
+
+const struct wp_ksym_ent *wp_ksyms__get(const struct wp_ksyms *ks, size_t idx)
+{
+	return idx < ks->n ? &ks->syms[idx] : NULL;
+}
+
+const char *wp_ksyms__name(const struct wp_ksyms *ks, const struct wp_ksym_ent *e)
+{
+	return ks->names + e->name_off;
+}
+
+const char *wp_ksyms__module(const struct wp_ksyms *ks, const struct wp_ksym_ent *e)
+{
+	return e->module_off ? ks->names + e->module_off : NULL;
+}

@@ -1,0 +1,936 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF events to .wpd records. See output.h.
+ *
+ * Record order: everything a sample needs (its stack, the stack's kernel
+ * symbols, strings, the thread's comm, the process's mappings) is written
+ * while the sample is handled, and the sample itself only goes into the
+ * SAMPLES batch, which is written later: dependencies always come first.
+ * Before an exec's MMAP_RESET the batch is written out, so samples taken
+ * before the exec also come before it in the file.
+ */
+#include "record/output.h"
+#include "record/ksyms.h"
+#include "record/procmaps.h"
+#include "record/stacks.h"
+#include "record/u64map.h"
+#include "common/log.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* A SAMPLES record is written when the batch reaches this many samples. */
+#define SAMPLES_BATCH 4096
+/* Re-read a process's maps at most this often after a miss; doubled after
+ * each re-read that finds nothing new (up to 2^7 times). */
+#define RESCAN_MIN_NS (100ull * 1000 * 1000)
+#define RESCAN_MAX_SHIFT 7
+
+struct str_ent {
+	uint64_t hash;
+	uint32_t id;
+	uint32_t len;
+	char *s;
+};
+
+struct thread_ent {
+	uint32_t pid;
+	uint32_t comm_str;
+	char comm[WP_COMM_LEN];
+};
+
+struct proc {
+	uint32_t pid;
+	bool known;         /* mappings read (or tried) since the last exec */
+	uint32_t backoff;   /* re-reads in a row that found nothing new */
+	uint64_t last_scan; /* CLOCK_MONOTONIC ns */
+	struct wp_map_list maps;
+};
+
+/* A stack-map entry, read once per id. */
+struct id_frames {
+	uint64_t *frames;
+	uint16_t n;
+	uint8_t state; /* 0: not read, 1: read, 2: read failed */
+};
+
+struct pending {
+	struct wpd_sample s;
+	uint64_t seq;
+};
+
+struct wp_out {
+	int fd;
+	char *path;
+	struct wpd_writer *w;
+	struct wpd_buf buf;
+
+	struct str_ent *strs;
+	size_t strs_cap, strs_len;
+
+	struct wp_u64map tid_idx; /* tid -> index in threads */
+	struct thread_ent *threads;
+	size_t nthreads, threads_cap;
+
+	struct wp_u64map pid_idx; /* pid -> index in procs */
+	struct proc **procs;
+	size_t nprocs, procs_cap;
+	struct wp_buildid_cache *bids;
+	bool eager_maps;
+
+	struct wp_stacks *stacks;
+	int kfd, ufd;
+	unsigned int max_frames;
+	struct id_frames *kids, *uids;
+	size_t nkids, nuids;
+	uint64_t *scratch;
+	struct wp_u64map pairs; /* (kernel id, user id, flags) -> stack id */
+
+	struct wp_ksyms *ksyms;
+	uint8_t *ksym_done;
+	bool ksyms_tried;
+
+	struct pending *pend;
+	size_t npend, pend_cap;
+	uint64_t seq;
+	struct wpd_samples_builder sb;
+
+	struct wp_out_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+const char *wp_counter_name(enum wp_counter c)
+{
+	static const char *const names[WP_CNT_MAX] = {
+		[WP_CNT_LOST_RINGBUF] = "lost.ringbuf_full",
+		[WP_CNT_LOST_KSTACK] = "lost.kernel_stack",
+		[WP_CNT_LOST_USTACK] = "lost.user_stack",
+		[WP_CNT_LOST_EXEC] = "lost.exec_event",
+		[WP_CNT_LOST_FOLLOW] = "lost.follow_map_full",
+		[WP_CNT_SAMPLES] = "bpf.samples",
+		[WP_CNT_KSTACK_INLINE] = "bpf.kernel_stack_inline",
+		[WP_CNT_USTACK_INLINE] = "bpf.user_stack_inline",
+		[WP_CNT_USTACK_EMPTY] = "bpf.user_stack_empty",
+		[WP_CNT_IDLE] = "bpf.idle_samples",
+		[WP_CNT_FOLLOWED] = "bpf.children_followed",
+	};
+
+	return (unsigned int)c < WP_CNT_MAX ? names[c] : "unknown";
+}
+
+static const char *const out_lost_names[WP_OUT_LOST_MAX] = {
+	[WP_OUT_LOST_STACK_READ] = "lost.stack_read",
+	[WP_OUT_LOST_MMAP] = "lost.mmap_snapshot",
+	[WP_OUT_LOST_BAD_EVENT] = "lost.bad_event",
+};
+
+static bool counter_is_lost(enum wp_counter c)
+{
+	return c <= WP_CNT_LOST_FOLLOW;
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+int wp_out__create(const struct wp_out_opts *opts, struct wp_out **out)
+{
+	struct wp_out *o;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (opts->force ? O_TRUNC : O_EXCL);
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->fd = -1;
+	o->kfd = o->ufd = -1;
+	wpd_buf__init(&o->buf);
+	wp_u64map__init(&o->tid_idx);
+	wp_u64map__init(&o->pid_idx);
+	wp_u64map__init(&o->pairs);
+	wpd_samples_builder__init(&o->sb);
+	o->path = strdup(opts->path);
+	o->stacks = wp_stacks__new();
+	o->bids = wp_buildid_cache__new();
+	if (!o->path || !o->stacks || !o->bids) {
+		wp_out__free(o);
+		return -ENOMEM;
+	}
+	o->fd = open(opts->path, flags, 0644);
+	if (o->fd < 0) {
+		int err = -errno;
+
+		wp_out__free(o);
+		return err;
+	}
+	*out = o;
+	return 0;
+}
+
+void wp_out__discard(struct wp_out *o)
+{
+	if (!o || !o->path)
+		return;
+	wpd_writer__close(o->w);
+	o->w = NULL;
+	unlink(o->path);
+}
+
+int wp_out__start(struct wp_out *o, uint64_t compat_flags, const struct wpd_buf *meta)
+{
+	struct wpd_writer_opts wo = { .compat_flags = compat_flags };
+	int err;
+
+	err = wpd_writer__new(o->fd, &wo, &o->w);
+	if (err)
+		return err;
+	return wpd_writer__add_buf(o->w, WPD_REC_META, meta);
+}
+
+void wp_out__set_stack_maps(struct wp_out *o, int kstacks_fd, int ustacks_fd,
+			    unsigned int max_frames)
+{
+	o->kfd = kstacks_fd;
+	o->ufd = ustacks_fd;
+	o->max_frames = max_frames;
+	free(o->scratch);
+	o->scratch = calloc(max_frames ? max_frames : 1, sizeof(uint64_t));
+}
+
+void wp_out__set_eager_maps(struct wp_out *o, bool eager)
+{
+	o->eager_maps = eager;
+}
+
+int wp_out__load_ksyms(struct wp_out *o)
+{
+	int err;
+
+	o->ksyms_tried = true;
+	err = wp_ksyms__load("/proc/kallsyms", &o->ksyms);
+	if (err) {
+		pr_warn("cannot read /proc/kallsyms: %s: kernel frames will have no names",
+			strerror(-err));
+		return 0;
+	}
+	if (wp_ksyms__hidden(o->ksyms)) {
+		pr_warn("kernel symbol addresses are hidden (kernel.kptr_restrict): "
+			"kernel frames will have no names (counted as ksym_unresolved)");
+		return 0;
+	}
+	o->ksym_done = calloc(wp_ksyms__count(o->ksyms), 1);
+	if (!o->ksym_done)
+		return -ENOMEM;
+	pr_debug("loaded %zu kernel symbols", wp_ksyms__count(o->ksyms));
+	return 0;
+}
+
+void wp_out__free(struct wp_out *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	if (o->w)
+		wpd_writer__close(o->w);
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->path);
+	wpd_buf__release(&o->buf);
+	for (i = 0; i < o->strs_cap; i++)
+		free(o->strs[i].s);
+	free(o->strs);
+	wp_u64map__release(&o->tid_idx);
+	free(o->threads);
+	wp_u64map__release(&o->pid_idx);
+	for (i = 0; i < o->nprocs; i++) {
+		wp_map_list__release(&o->procs[i]->maps);
+		free(o->procs[i]);
+	}
+	free(o->procs);
+	wp_buildid_cache__free(o->bids);
+	wp_stacks__free(o->stacks);
+	for (i = 0; i < o->nkids; i++)
+		free(o->kids[i].frames);
+	for (i = 0; i < o->nuids; i++)
+		free(o->uids[i].frames);
+	free(o->kids);
+	free(o->uids);
+	free(o->scratch);
+	wp_u64map__release(&o->pairs);
+	wp_ksyms__free(o->ksyms);
+	free(o->ksym_done);
+	free(o->pend);
+	wpd_samples_builder__release(&o->sb);
+	free(o);
+}
+
+const struct wp_out_stats *wp_out__stats(const struct wp_out *o)
+{
+	return &o->st;
+}
+
+uint64_t wp_out__bytes(const struct wp_out *o)
+{
+	return o->w ? wpd_writer__bytes(o->w) : 0;
+}
+
+uint64_t wp_out__lost_total(const struct wp_out *o, const struct wp_counters *bpf)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; bpf && i < WP_CNT_MAX; i++)
+		if (counter_is_lost(i))
+			n += bpf->c[i];
+	for (i = 0; i < WP_OUT_LOST_MAX; i++)
+		n += o->st.lost[i];
+	return n;
+}
+
+/* ---- strings -------------------------------------------------------- */
+
+static int strs_grow(struct wp_out *o)
+{
+	size_t ncap = o->strs_cap ? o->strs_cap * 2 : 1024, i, j;
+	struct str_ent *n = calloc(ncap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; i < o->strs_cap; i++) {
+		if (!o->strs[i].s)
+			continue;
+		for (j = o->strs[i].hash & (ncap - 1); n[j].s; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = o->strs[i];
+	}
+	free(o->strs);
+	o->strs = n;
+	o->strs_cap = ncap;
+	return 0;
+}
+
+/* The id of s, writing a STRING record the first time. */
+static int intern(struct wp_out *o, const char *s, size_t len, uint32_t *id)
+{
+	uint64_t h = XXH3_64bits(s, len);
+	size_t i;
+	int err;
+
+	if (len > WPD_STRING_MAX)
+		len = WPD_STRING_MAX;
+	if ((o->strs_len + 1) * 4 > o->strs_cap * 3) {
+		err = strs_grow(o);
+		if (err)
+			return err;
+	}
+	for (i = h & (o->strs_cap - 1); o->strs[i].s; i = (i + 1) & (o->strs_cap - 1)) {
+		if (o->strs[i].hash == h && o->strs[i].len == len &&
+		    !memcmp(o->strs[i].s, s, len)) {
+			*id = o->strs[i].id;
+			return 0;
+		}
+	}
+	o->strs[i].s = malloc(len + 1);
+	if (!o->strs[i].s)
+		return -ENOMEM;
+	memcpy(o->strs[i].s, s, len);
+	o->strs[i].s[len] = '\0';
+	o->strs[i].hash = h;
+	o->strs[i].len = (uint32_t)len;
+	o->strs[i].id = (uint32_t)++o->strs_len;
+	*id = o->strs[i].id;
+	wpd_encode_string(&o->buf, *id, s, (uint32_t)len);
+	return wpd_writer__add_buf(o->w, WPD_REC_STRING, &o->buf);
+}
+
+/* ---- threads -------------------------------------------------------- */
+
+static int thread_seen(struct wp_out *o, uint32_t pid, uint32_t tid,
+		       const char comm[WP_COMM_LEN], uint64_t time_ns)
+{
+	uint64_t *idx = wp_u64map__get(&o->tid_idx, tid);
+	struct thread_ent *t;
+	struct wpd_thread th;
+	int err;
+
+	if (idx) {
+		t = &o->threads[*idx];
+		if (t->pid == pid && !memcmp(t->comm, comm, WP_COMM_LEN))
+			return 0;
+	} else {
+		if (o->nthreads == o->threads_cap) {
+			size_t ncap = o->threads_cap ? o->threads_cap * 2 : 256;
+			struct thread_ent *n = realloc(o->threads, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			o->threads = n;
+			o->threads_cap = ncap;
+		}
+		if (wp_u64map__put(&o->tid_idx, tid, o->nthreads))
+			return -ENOMEM;
+		t = &o->threads[o->nthreads++];
+	}
+	t->pid = pid;
+	memcpy(t->comm, comm, WP_COMM_LEN);
+	err = intern(o, comm, strnlen(comm, WP_COMM_LEN), &t->comm_str);
+	if (err)
+		return err;
+	th.time_ns = time_ns;
+	th.pid = pid;
+	th.tid = tid;
+	th.comm_str = t->comm_str;
+	wpd_encode_thread(&o->buf, &th);
+	o->st.threads++;
+	return wpd_writer__add_buf(o->w, WPD_REC_THREAD, &o->buf);
+}
+
+/* ---- processes and mappings ----------------------------------------- */
+
+static struct proc *proc_find(struct wp_out *o, uint32_t pid)
+{
+	uint64_t *idx = wp_u64map__get(&o->pid_idx, pid);
+
+	return idx ? o->procs[*idx] : NULL;
+}
+
+static struct proc *proc_get(struct wp_out *o, uint32_t pid)
+{
+	struct proc *p = proc_find(o, pid);
+
+	if (p)
+		return p;
+	if (o->nprocs == o->procs_cap) {
+		size_t ncap = o->procs_cap ? o->procs_cap * 2 : 64;
+		struct proc **n = realloc(o->procs, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		o->procs = n;
+		o->procs_cap = ncap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	wp_map_list__init(&p->maps);
+	if (wp_u64map__put(&o->pid_idx, pid, o->nprocs)) {
+		free(p);
+		return NULL;
+	}
+	o->procs[o->nprocs++] = p;
+	return p;
+}
+
+static int write_mmap(struct wp_out *o, uint32_t pid, const struct wp_map *m,
+		      uint64_t time_ns)
+{
+	struct wpd_mmap r = { 0 };
+	int err;
+
+	err = intern(o, m->path, strlen(m->path), &r.path_str);
+	if (err)
+		return err;
+	r.time_ns = time_ns;
+	r.pid = pid;
+	r.start = m->start;
+	r.end = m->end;
+	r.pgoff = m->pgoff;
+	if (m->anon)
+		r.flags |= WPD_MMAP_ANON_EXEC;
+	if (m->build_id_len) {
+		r.flags |= WPD_MMAP_BUILD_ID;
+		r.build_id_len = m->build_id_len;
+		memcpy(r.build_id, m->build_id, m->build_id_len);
+	}
+	wpd_encode_mmap(&o->buf, &r);
+	o->st.mmaps++;
+	return wpd_writer__add_buf(o->w, WPD_REC_MMAP, &o->buf);
+}
+
+/* (Re-)read the mappings of p; write MMAP records for those not written
+ * yet. Returns the number of new mappings, or -errno for write errors
+ * (an unreadable process is counted, not an error). */
+static int proc_scan(struct wp_out *o, struct proc *p, uint64_t time_ns)
+{
+	struct wp_map_list cur;
+	size_t i;
+	int err, added = 0;
+
+	wp_map_list__init(&cur);
+	p->known = true;
+	p->last_scan = mono_ns();
+	err = wp_procmaps__read((int)p->pid, o->bids, &cur);
+	if (err) {
+		wp_map_list__release(&cur);
+		if (err == -ENOMEM)
+			return err;
+		pr_debug("cannot read the mappings of pid %u: %s", p->pid, strerror(-err));
+		o->st.lost[WP_OUT_LOST_MMAP]++;
+		return 0;
+	}
+	for (i = 0; i < cur.n; i++) {
+		const struct wp_map *old = wp_map_list__find(&p->maps, cur.v[i].start);
+
+		if (old && wp_map__same(old, &cur.v[i]))
+			continue;
+		err = write_mmap(o, p->pid, &cur.v[i], time_ns);
+		if (err) {
+			wp_map_list__release(&cur);
+			return err;
+		}
+		added++;
+	}
+	wp_map_list__release(&p->maps);
+	p->maps = cur;
+	return added;
+}
+
+static int proc_rescan(struct wp_out *o, struct proc *p, uint64_t time_ns)
+{
+	uint64_t now = mono_ns(), wait;
+	int n;
+
+	wait = RESCAN_MIN_NS << (p->backoff < RESCAN_MAX_SHIFT ? p->backoff : RESCAN_MAX_SHIFT);
+	if (now - p->last_scan < wait)
+		return 0;
+	o->st.maps_rescans++;
+	n = proc_scan(o, p, time_ns);
+	if (n < 0)
+		return n;
+	p->backoff = n ? 0 : p->backoff + 1;
+	return 0;
+}
+
+int wp_out__snapshot_pid(struct wp_out *o, uint32_t pid, uint64_t time_ns)
+{
+	struct proc *p = proc_get(o, pid);
+	int n;
+
+	if (!p)
+		return -ENOMEM;
+	n = proc_scan(o, p, time_ns);
+	return n < 0 ? n : 0;
+}
+
+/* ---- samples -------------------------------------------------------- */
+
+static int emit_samples(struct wp_out *o)
+{
+	int err;
+
+	if (!o->sb.count)
+		return 0;
+	wpd_samples_builder__finish(&o->sb);
+	err = wpd_writer__add_buf(o->w, WPD_REC_SAMPLES, &o->sb.buf);
+	wpd_samples_builder__reset(&o->sb);
+	return err;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->s.time_ns != y->s.time_ns)
+		return x->s.time_ns < y->s.time_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int wp_out__end_drain(struct wp_out *o)
+{
+	size_t i;
+	int err;
+
+	if (!o->npend)
+		return 0;
+	/* The ring buffer is filled in reserve order by all CPUs; sort what
+	 * one drain brought so the batch's time deltas stay exact. */
+	qsort(o->pend, o->npend, sizeof(*o->pend), cmp_pending);
+	for (i = 0; i < o->npend; i++) {
+		if (wpd_samples_builder__add(&o->sb, &o->pend[i].s) == 1)
+			o->st.out_of_order++;
+		o->st.samples++;
+		if (o->sb.count >= SAMPLES_BATCH) {
+			err = emit_samples(o);
+			if (err) {
+				o->npend = 0;
+				return err;
+			}
+		}
+	}
+	o->npend = 0;
+	if (o->sb.buf.oom)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Frames of a stack-map id, read from the map the first time. */
+static const struct id_frames *id_frames(struct wp_out *o, bool kernel, uint32_t id)
+{
+	struct id_frames **tab = kernel ? &o->kids : &o->uids;
+	size_t *n = kernel ? &o->nkids : &o->nuids;
+	struct id_frames *e;
+	unsigned int i;
+
+	if (id >= *n) {
+		size_t ncap = *n ? *n : 256;
+		struct id_frames *t;
+
+		while (ncap <= id)
+			ncap *= 2;
+		t = realloc(*tab, ncap * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + *n, 0, (ncap - *n) * sizeof(*t));
+		*tab = t;
+		*n = ncap;
+	}
+	e = &(*tab)[id];
+	if (e->state)
+		return e;
+	e->state = 2;
+	if (bpf_map_lookup_elem(kernel ? o->kfd : o->ufd, &id, o->scratch)) {
+		o->st.lost[WP_OUT_LOST_STACK_READ]++;
+		return e;
+	}
+	for (i = 0; i < o->max_frames && o->scratch[i]; i++)
+		;
+	e->frames = malloc((i ? i : 1) * sizeof(uint64_t));
+	if (!e->frames)
+		return e;
+	memcpy(e->frames, o->scratch, i * sizeof(uint64_t));
+	e->n = (uint16_t)i;
+	e->state = 1;
+	return e;
+}
+
+static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
+{
+	uint16_t i;
+	int err;
+
+	if (!o->ksyms_tried) {
+		err = wp_out__load_ksyms(o);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n; i++) {
+		const struct wp_ksym_ent *e;
+		struct wpd_ksym k;
+		const char *name, *mod;
+		long idx = o->ksym_done ? wp_ksyms__find(o->ksyms, frames[i]) : -1;
+
+		if (idx < 0) {
+			o->st.ksym_unresolved++;
+			continue;
+		}
+		if (o->ksym_done[idx])
+			continue;
+		o->ksym_done[idx] = 1;
+		e = wp_ksyms__get(o->ksyms, idx);
+		name = wp_ksyms__name(o->ksyms, e);
+		mod = wp_ksyms__module(o->ksyms, e);
+		k.start = e->start;
+		k.size = e->size;
+		k.module_str = 0;
+		err = intern(o, name, strlen(name), &k.name_str);
+		if (!err && mod)
+			err = intern(o, mod, strlen(mod), &k.module_str);
+		if (err)
+			return err;
+		wpd_encode_ksym(&o->buf, &k);
+		err = wpd_writer__add_buf(o->w, WPD_REC_KSYM, &o->buf);
+		if (err)
+			return err;
+		o->st.ksyms++;
+	}
+	return 0;
+}
+
+static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t size)
+{
+	const struct wp_sample_inline *ei = (const void *)e;
+	const uint64_t *kf = NULL, *uf = NULL;
+	uint16_t nk = 0, nu = 0;
+	uint32_t flags = 0, stack_id = 0;
+	uint64_t pair_key = 0, *cached = NULL;
+	struct proc *p = NULL;
+	struct pending *pe;
+	bool is_new;
+	int err;
+
+	if ((e->kstack_id == WP_STACKID_INLINE || e->ustack_id == WP_STACKID_INLINE) &&
+	    size < sizeof(*ei)) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+
+	if (!(e->flags & WP_SF_NO_USER)) {
+		p = proc_get(o, e->pid);
+		if (!p)
+			return -ENOMEM;
+		if (!p->known) {
+			err = proc_scan(o, p, e->time_ns);
+			if (err < 0)
+				return err;
+		}
+	}
+	err = thread_seen(o, e->pid, e->tid, e->comm, e->time_ns);
+	if (err)
+		return err;
+
+	if (e->flags & WP_SF_KERNEL_MISSING)
+		flags |= WPD_STACK_KERNEL_MISSING;
+	if (e->flags & WP_SF_USER_MISSING)
+		flags |= WPD_STACK_USER_MISSING;
+	if (e->flags & WP_SF_NO_USER)
+		flags |= WPD_STACK_NO_USER;
+
+	if (e->kstack_id >= 0) {
+		const struct id_frames *f = id_frames(o, true, (uint32_t)e->kstack_id);
+
+		if (!f)
+			return -ENOMEM;
+		if (f->state == 1) {
+			kf = f->frames;
+			nk = f->n;
+		} else {
+			flags |= WPD_STACK_KERNEL_MISSING;
+		}
+	} else if (e->kstack_id == WP_STACKID_INLINE) {
+		kf = (const uint64_t *)ei->kernel;
+		nk = e->nkernel < WP_MAX_FRAMES ? e->nkernel : WP_MAX_FRAMES;
+	}
+	if (e->ustack_id >= 0) {
+		const struct id_frames *f = id_frames(o, false, (uint32_t)e->ustack_id);
+
+		if (!f)
+			return -ENOMEM;
+		if (f->state == 1) {
+			uf = f->frames;
+			nu = f->n;
+		} else {
+			flags |= WPD_STACK_USER_MISSING;
+		}
+	} else if (e->ustack_id == WP_STACKID_INLINE) {
+		uf = (const uint64_t *)ei->user;
+		nu = e->nuser < WP_MAX_FRAMES ? e->nuser : WP_MAX_FRAMES;
+	}
+	if (o->max_frames && nk >= o->max_frames)
+		flags |= WPD_STACK_KERNEL_TRUNCATED;
+	if (o->max_frames && nu >= o->max_frames)
+		flags |= WPD_STACK_USER_TRUNCATED;
+
+	/* Both ids from the maps: the pair identifies the stack. */
+	if (e->kstack_id != WP_STACKID_INLINE && e->ustack_id != WP_STACKID_INLINE) {
+		pair_key = (uint64_t)(uint32_t)(e->kstack_id + 2) << 32 |
+			   (uint64_t)(uint32_t)(e->ustack_id + 2) << 5 | flags;
+		cached = wp_u64map__get(&o->pairs, pair_key);
+	}
+	if (cached) {
+		stack_id = (uint32_t)*cached;
+	} else {
+		err = wp_stacks__intern(o->stacks, flags, kf, nk, uf, nu, &stack_id, &is_new);
+		if (err)
+			return err;
+		if (is_new) {
+			uint16_t i;
+
+			/* A return address outside every mapping: dlopen. */
+			for (i = 1; p && i < nu; i++) {
+				if (!wp_map_list__find(&p->maps, uf[i])) {
+					err = proc_rescan(o, p, e->time_ns);
+					if (err)
+						return err;
+					break;
+				}
+			}
+			err = write_ksyms(o, kf, nk);
+			if (err)
+				return err;
+			wpd_encode_stack(&o->buf, stack_id, flags, kf, nk, uf, nu);
+			err = wpd_writer__add_buf(o->w, WPD_REC_STACK, &o->buf);
+			if (err)
+				return err;
+			o->st.stacks++;
+		}
+		if (pair_key && wp_u64map__put(&o->pairs, pair_key, stack_id))
+			return -ENOMEM;
+	}
+	/* The sampled IP outside every known mapping: dlopen, JIT. */
+	if (p && nu && !wp_map_list__find(&p->maps, uf[0])) {
+		err = proc_rescan(o, p, e->time_ns);
+		if (err)
+			return err;
+	}
+
+	if (o->npend == o->pend_cap) {
+		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
+		struct pending *n = realloc(o->pend, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		o->pend = n;
+		o->pend_cap = ncap;
+	}
+	pe = &o->pend[o->npend++];
+	pe->s.time_ns = e->time_ns;
+	pe->s.pid = e->pid;
+	pe->s.tid = e->tid;
+	pe->s.cpu = e->cpu;
+	pe->s.stack_id = stack_id;
+	pe->seq = o->seq++;
+	return 0;
+}
+
+static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
+{
+	struct proc *p = proc_find(o, e->pid);
+	int err;
+
+	o->st.exec_events++;
+	if (p || o->eager_maps) {
+		struct wpd_mmap_reset r = { .time_ns = e->time_ns, .pid = e->pid };
+
+		/* Samples from before the exec go out before the reset. */
+		err = wp_out__end_drain(o);
+		if (!err)
+			err = emit_samples(o);
+		if (err)
+			return err;
+		wpd_encode_mmap_reset(&o->buf, &r);
+		err = wpd_writer__add_buf(o->w, WPD_REC_MMAP_RESET, &o->buf);
+		if (err)
+			return err;
+		p = proc_get(o, e->pid);
+		if (!p)
+			return -ENOMEM;
+		wp_map_list__release(&p->maps);
+		p->known = false;
+		p->backoff = 0;
+		p->last_scan = 0;
+		if (o->eager_maps) {
+			err = proc_scan(o, p, e->time_ns);
+			if (err < 0)
+				return err;
+		}
+	}
+	return thread_seen(o, e->pid, e->tid, e->comm, e->time_ns);
+}
+
+int wp_out__event(void *ctx, void *data, size_t size)
+{
+	struct wp_out *o = ctx;
+	uint32_t type;
+
+	if (size < sizeof(type)) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+	memcpy(&type, data, sizeof(type));
+	switch (type) {
+	case WP_EV_SAMPLE:
+		if (size < sizeof(struct wp_sample_event))
+			break;
+		return on_sample(o, data, size);
+	case WP_EV_EXEC:
+		if (size < sizeof(struct wp_exec_event))
+			break;
+		return on_exec(o, data);
+	default:
+		break;
+	}
+	o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+	return 0;
+}
+
+/* ---- STATS, flush, FINISH ------------------------------------------- */
+
+static void put_counters(struct wpd_buf *b, const struct wp_out *o,
+			 const struct wp_counters *bpf, bool lost_only)
+{
+	int i;
+
+	for (i = 0; bpf && i < WP_CNT_MAX; i++)
+		if (!lost_only || counter_is_lost(i))
+			wpd_kv__put_u64(b, wp_counter_name(i), bpf->c[i]);
+	for (i = 0; i < WP_OUT_LOST_MAX; i++)
+		wpd_kv__put_u64(b, out_lost_names[i], o->st.lost[i]);
+}
+
+static int write_stats(struct wp_out *o, const struct wp_counters *bpf)
+{
+	struct wpd_buf *b = &o->buf;
+
+	wpd_buf__reset(b);
+	wpd_kv__put_u64(b, WPD_STAT_SAMPLES, o->st.samples);
+	put_counters(b, o, bpf, false);
+	wpd_kv__put_u64(b, "stacks", o->st.stacks);
+	wpd_kv__put_u64(b, "stack_hash_collisions", wp_stacks__collisions(o->stacks));
+	wpd_kv__put_u64(b, "ksyms", o->st.ksyms);
+	wpd_kv__put_u64(b, "ksym_unresolved", o->st.ksym_unresolved);
+	wpd_kv__put_u64(b, "mmaps", o->st.mmaps);
+	wpd_kv__put_u64(b, "mmap_rescans", o->st.maps_rescans);
+	wpd_kv__put_u64(b, "threads", o->st.threads);
+	wpd_kv__put_u64(b, "exec_events", o->st.exec_events);
+	wpd_kv__put_u64(b, "samples_out_of_order", o->st.out_of_order);
+	return wpd_writer__add_buf(o->w, WPD_REC_STATS, b);
+}
+
+int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
+{
+	int err;
+
+	err = wp_out__end_drain(o);
+	if (!err)
+		err = emit_samples(o);
+	if (!err)
+		err = write_stats(o, bpf);
+	if (!err)
+		err = wpd_writer__flush(o->w);
+	return err;
+}
+
+int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
+		   uint64_t duration_ns, uint64_t end_mono_ns,
+		   const struct wpd_buf *extra)
+{
+	struct wpd_buf *b = &o->buf;
+	int err, err2;
+
+	err = wp_out__end_drain(o);
+	if (!err)
+		err = emit_samples(o);
+	if (!err)
+		err = write_stats(o, bpf);
+	if (!err) {
+		wpd_buf__reset(b);
+		wpd_kv__put_u64(b, WPD_STAT_DURATION, duration_ns);
+		wpd_kv__put_u64(b, WPD_STAT_END_MONO, end_mono_ns);
+		wpd_kv__put_u64(b, WPD_STAT_SAMPLES, o->st.samples);
+		put_counters(b, o, bpf, true);
+		if (extra && extra->len)
+			wpd_buf__put(b, extra->data, extra->len);
+		err = wpd_writer__add_buf(o->w, WPD_REC_FINISH, b);
+	}
+	err2 = wpd_writer__close(o->w);
+	o->w = NULL;
+	if (!err)
+		err = err2;
+	if (close(o->fd) && !err)
+		err = -errno;
+	o->fd = -1;
+	return err;
+}

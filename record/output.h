@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writer side of wp-record: turns BPF ring-buffer events into .wpd
+ * records. It owns the output file, the string table, the stack table,
+ * the per-process mapping snapshots, the per-thread comm and the set of
+ * kernel symbols already stored, and keeps every record a SAMPLES record
+ * depends on (STRING, STACK, THREAD, MMAP, KSYM) ahead of it in the file.
+ */
+#ifndef WP_RECORD_OUTPUT_H
+#define WP_RECORD_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/wp_bpf.h"
+#include "format/wpd.h"
+
+struct wp_out;
+
+/* User-space losses, stored as lost.<name> with the BPF ones. */
+enum wp_out_lost {
+	WP_OUT_LOST_STACK_READ = 0, /* stack id not found in its map */
+	WP_OUT_LOST_MMAP,           /* /proc/PID/maps unreadable (process gone) */
+	WP_OUT_LOST_BAD_EVENT,      /* malformed ring-buffer record */
+	WP_OUT_LOST_MAX,
+};
+
+struct wp_out_stats {
+	uint64_t samples;       /* samples stored */
+	uint64_t stacks;        /* distinct stacks stored */
+	uint64_t stack_collisions; /* xxh3 equal, frames differ */
+	uint64_t ksyms;         /* KSYM records */
+	uint64_t ksym_unresolved; /* kernel frames outside every symbol */
+	uint64_t mmaps;         /* MMAP records */
+	uint64_t maps_rescans;  /* re-reads of /proc/PID/maps after a miss */
+	uint64_t threads;       /* THREAD records */
+	uint64_t exec_events;
+	uint64_t out_of_order;  /* samples older than the batch's last one */
+	uint64_t lost[WP_OUT_LOST_MAX];
+};
+
+struct wp_out_opts {
+	const char *path;
+	bool force;              /* overwrite an existing file */
+};
+
+/* Create the output file (O_EXCL unless force). 0 or -errno; the caller
+ * reports the error with the path. */
+int wp_out__create(const struct wp_out_opts *opts, struct wp_out **out);
+/* The file was created by wp_out__create: remove it (setup failed before
+ * anything was recorded). */
+void wp_out__discard(struct wp_out *o);
+/* Start the file: header and META (meta is a key/value list). */
+int wp_out__start(struct wp_out *o, uint64_t compat_flags, const struct wpd_buf *meta);
+
+/* Where stacks come from: the BPF stack maps, frames per entry. */
+void wp_out__set_stack_maps(struct wp_out *o, int kstacks_fd, int ustacks_fd,
+			    unsigned int max_frames);
+/* Follow mode records mappings at exec right away; system mode waits for
+ * the process's next sample. */
+void wp_out__set_eager_maps(struct wp_out *o, bool eager);
+/* Load /proc/kallsyms (after attaching: the first samples do not wait). */
+int wp_out__load_ksyms(struct wp_out *o);
+
+/* Record the mappings of a process now (-p targets at start). */
+int wp_out__snapshot_pid(struct wp_out *o, uint32_t pid, uint64_t time_ns);
+
+/* One ring-buffer record (the ring_buffer__new callback). 0 or -errno
+ * (a write error; recording must stop). */
+int wp_out__event(void *ctx, void *data, size_t size);
+/* After a drain: order the drained samples and batch them. */
+int wp_out__end_drain(struct wp_out *o);
+/* Write pending samples, a STATS record and compress the block. bpf is
+ * the BPF counters summed over CPUs (or NULL). */
+int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf);
+/* Final SAMPLES, STATS and FINISH (extra holds exit_status etc., may be
+ * NULL), then close the file. */
+int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
+		   uint64_t duration_ns, uint64_t end_mono_ns,
+		   const struct wpd_buf *extra);
+
+const struct wp_out_stats *wp_out__stats(const struct wp_out *o);
+uint64_t wp_out__bytes(const struct wp_out *o);
+/* Drops so far: BPF counters + user-space losses. */
+uint64_t wp_out__lost_total(const struct wp_out *o, const struct wp_counters *bpf);
+
+/* Close without FINISH (error path) and free; o may be NULL. */
+void wp_out__free(struct wp_out *o);
+
+/* Names of the BPF counters in STATS ("lost.ringbuf_full", ...). */
+const char *wp_counter_name(enum wp_counter c);
+
+#endif
