@@ -301,7 +301,7 @@ static int cmd_report(int argc, char **argv)
 	}
 	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
 	if (ret) {
-		pr_err("cannot read '%s': %s", o.input, err);
+		pr_err("%s", err);
 		ret = 1;
 		goto out;
 	}

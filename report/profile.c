@@ -565,7 +565,13 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 	else
 		ret = wpd_reader__open(path, &r, rerr, sizeof(rerr));
 	if (ret < 0) {
-		set_err(err, err_len, "%s", rerr[0] ? rerr : strerror(-ret));
+		/* the reader names the file itself, except for a descriptor */
+		if (strcmp(path, "-") == 0)
+			set_err(err, err_len, "standard input: %s", rerr[0] ? rerr : strerror(-ret));
+		else if (rerr[0])
+			set_err(err, err_len, "%s", rerr);
+		else
+			set_err(err, err_len, "'%s': %s", path, strerror(-ret));
 		goto out;
 	}
 	p->read.info = *wpd_reader__info(r);
@@ -574,7 +580,7 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 		p->read.last_block_seq = rec.block_seq;
 		ret = load_record(p, &rec, st);
 		if (ret < 0) {
-			set_err(err, err_len, "out of memory");
+			set_err(err, err_len, "'%s': out of memory", path);
 			goto out;
 		}
 		p->read.records_undecodable += ret;
@@ -582,7 +588,7 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 	if (ret < 0) {
 		const char *why = wpd_reader__damage(r);
 
-		set_err(err, err_len, "read error: %s", why ? why : strerror(-ret));
+		set_err(err, err_len, "'%s': read error: %s", path, why ? why : strerror(-ret));
 		goto out;
 	}
 	p->read.rd = *wpd_reader__stats(r);

@@ -98,7 +98,7 @@ struct wp_load_opts {
 
 /*
  * Read a whole file ("-": standard input). 0 or a negative errno with a
- * reason in err: -ENOENT/-EACCES/..., -EBADMSG (not a .wpd, damaged
+ * message naming the file in err: -ENOENT/-EACCES/..., -EBADMSG (not a .wpd, damaged
  * header, empty), -ENOTSUP (newer major version), -EIO, -ENOMEM. Damage
  * inside the file is not an error: it is counted in wp_profile__read().
  */
