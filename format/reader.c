@@ -470,7 +470,7 @@ int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec)
 
 	for (;;) {
 		size_t left = r->raw_len - r->raw_pos;
-		const uint8_t *p = r->raw + r->raw_pos;
+		const uint8_t *p;
 		uint32_t type, size;
 
 		if (left == 0) {
@@ -485,6 +485,7 @@ int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec)
 			}
 			continue;
 		}
+		p = r->raw + r->raw_pos; /* raw is NULL before the first block */
 		if (left < WPD_RECORD_HEADER_SIZE ||
 		    load_le(p + 4, 4) > left - WPD_RECORD_HEADER_SIZE) {
 			/* A good block cannot hold this; drop its rest. */
