@@ -321,6 +321,12 @@ static int load_segments(struct wp_dso *d, Elf *e)
 	return 0;
 }
 
+/*
+ * Which of several names of one address to show: the public one, i.e.
+ * fewer leading underscores first ("nanosleep" over the global
+ * "__nanosleep" it is a weak alias of), then global over weak over local.
+ * Ties go to the shorter name, then the smaller (fn_cmp).
+ */
 static uint8_t sym_rank(const GElf_Sym *sym, const char *name)
 {
 	uint8_t r;
@@ -335,9 +341,7 @@ static uint8_t sym_rank(const GElf_Sym *sym, const char *name)
 	default:
 		r = 2;
 	}
-	/* among equal bindings, "malloc" over "__libc_malloc" */
-	r = (uint8_t)(r * 8 + (name[0] == '_') + (name[0] == '_' && name[1] == '_'));
-	return r;
+	return (uint8_t)(((name[0] == '_') + (name[0] == '_' && name[1] == '_')) * 4 + r);
 }
 
 static int fn_cmp(const void *a, const void *b, void *arg)

@@ -45,6 +45,7 @@
 #include "format/wpd.h"
 #include "report/filter.h"
 #include "report/profile.h"
+#include "common/log.h"
 #include "tests/lib/tap.h"
 
 /* ---- the functions the fixture stacks name ---------------------------- */
@@ -649,6 +650,7 @@ int main(void)
 	char tmp[] = "/tmp/wp-fixture.XXXXXX";
 	bool keep = dir && *dir;
 
+	wp_log_verbosity = WP_LOG_ERR; /* expected warnings: missing, mismatched */
 	if (!ok(find_self() == 0, "found this program's mapping"))
 		return done_testing();
 	ok(self.build_id_len > 0, "this program has a build-id (%u bytes)", self.build_id_len);
