@@ -201,7 +201,8 @@ struct wpd_ksym {
 	uint32_t module_str; /* STRING id, 0 for the kernel image */
 };
 
-/* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits...). */
+/* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits, id 0
+ * for STRING/STACK...). Trailing bytes (fields of a newer minor) are ignored. */
 int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out);
 int wpd_decode_stack(const struct wpd_record *rec, struct wpd_stack *out);
 int wpd_decode_thread(const struct wpd_record *rec, struct wpd_thread *out);
