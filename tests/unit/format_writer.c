@@ -300,9 +300,59 @@ static void test_short_writes(void)
 	free(data);
 }
 
+/* Thousands of records over a hundred-odd blocks, all back in order. */
+static void test_many_blocks(void)
+{
+	struct wpd_writer_opts opts = { .block_target = 4096 };
+	struct wpd_writer *w;
+	struct wpd_reader *r;
+	struct wpd_record rec;
+	struct wpd_thread t;
+	struct wpd_buf b;
+	char err[256];
+	uint32_t i, n = 0, last_seq = 0, nseq = 0, order_bad = 0;
+	int fd = new_memfd();
+
+	wpd_buf__init(&b);
+	wpd_writer__new(fd, &opts, &w);
+	for (i = 0; i < 20000; i++) {
+		t = (struct wpd_thread){ .time_ns = (uint64_t)i << 32, .pid = i, .tid = ~i,
+					 .comm_str = i + 1 };
+		wpd_encode_thread(&b, &t);
+		if (wpd_writer__add_buf(w, WPD_REC_THREAD, &b))
+			break;
+	}
+	is_int(i, 20000, "20000 records added");
+	is_int(wpd_writer__close(w), 0, "close");
+	wpd_buf__release(&b);
+
+	lseek(fd, 0, SEEK_SET);
+	wpd_reader__open_fd(fd, &r, err, sizeof(err));
+	while (wpd_reader__next(r, &rec) == 1) {
+		if (wpd_decode_thread(&rec, &t) || t.pid != n || t.tid != ~n ||
+		    t.time_ns != (uint64_t)n << 32 || t.comm_str != n + 1)
+			order_bad++;
+		if (n == 0 || rec.block_seq != last_seq) {
+			if (rec.block_seq != (n == 0 ? 0 : last_seq + 1))
+				order_bad++;
+			nseq++;
+		}
+		last_seq = rec.block_seq;
+		n++;
+	}
+	is_int(n, 20000, "20000 records read");
+	is_int(order_bad, 0, "in order, block seqs 0, 1, 2... without gaps");
+	ok(nseq > 100, "spread over %u blocks", nseq);
+	is_int(wpd_reader__stats(r)->blocks, nseq, "stats count every block");
+	ok(!wpd_reader__damage(r), "no damage");
+	wpd_reader__free(r);
+	close(fd);
+}
+
 int main(void)
 {
 	test_splitting();
+	test_many_blocks();
 	test_flush_and_bytes();
 	test_limits();
 	test_opts();
