@@ -2,13 +2,14 @@
 /*
  * Fuzz target for libwpd.
  *
- * Each input is used twice:
+ * Each input is used three times:
  *  1. as a whole .wpd file, read through wpd_reader and every decoder;
- *  2. as the raw contents of a block (a record stream): its records are
- *     decoded directly, then written with wpd_writer and read back, and
- *     what comes back must equal what went in. Inputs rarely carry valid
- *     XXH3 sums and zstd frames, so this is how the fuzzer reaches the
- *     decoders and exercises the writer.
+ *  2. as the raw contents of a block, wrapped in a valid block header and
+ *     zstd frame, so that the reader's record framing sees arbitrary
+ *     bytes (inputs rarely carry valid XXH3 sums and zstd frames);
+ *  3. as a record stream: its records are decoded directly, then written
+ *     with wpd_writer and read back, and what comes back must equal what
+ *     went in.
  *
  * With -DWP_FUZZ_REPLAY (the normal build) replay_main.inc supplies a
  * main() that replays saved and synthesised inputs; with FUZZ=1 this is a
@@ -22,6 +23,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -166,7 +169,59 @@ static void read_as_file(const uint8_t *data, size_t size)
 	wpd_reader__free(r);
 }
 
-/* 2. The input as a record stream: decode, write, read back, compare. */
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* 2. The input as the raw contents of one well-formed block. */
+static void read_as_block(const uint8_t *data, size_t size)
+{
+	static uint8_t *blk;
+	static size_t blk_cap;
+	struct wpd_writer *w;
+	struct wpd_reader *r;
+	struct wpd_record rec;
+	const struct wpd_read_stats *st;
+	size_t bound = ZSTD_compressBound(size), c;
+	char err[256];
+	int fd = memfd(), ret;
+
+	if (size > WPD_BLOCK_MAX_RAW)
+		return;
+	if (blk_cap < WPD_BLOCK_HEADER_SIZE + bound) {
+		blk_cap = WPD_BLOCK_HEADER_SIZE + bound;
+		blk = realloc(blk, blk_cap);
+		CHECK(blk);
+	}
+	c = ZSTD_compress(blk + WPD_BLOCK_HEADER_SIZE, bound, data, size, 1);
+	CHECK(!ZSTD_isError(c));
+	put_le(blk, WPD_BLOCK_MAGIC, 4);
+	put_le(blk + 4, 0, 4);
+	put_le(blk + 8, c, 4);
+	put_le(blk + 12, size, 4);
+	put_le(blk + 16, XXH3_64bits(blk + WPD_BLOCK_HEADER_SIZE, c), 8);
+	put_le(blk + 24, (uint32_t)XXH3_64bits(blk, 24), 4);
+	put_le(blk + 28, 0, 4);
+
+	CHECK(wpd_writer__new(fd, NULL, &w) == 0); /* the file header */
+	CHECK(wpd_writer__close(w) == 0);
+	put_all(fd, blk, WPD_BLOCK_HEADER_SIZE + c);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(wpd_reader__open_fd(fd, &r, err, sizeof(err)) == 0);
+	while ((ret = wpd_reader__next(r, &rec)) == 1) {
+		CHECK(rec.size <= size);
+		decode_record(&rec);
+	}
+	CHECK(ret == 0);
+	st = wpd_reader__stats(r);
+	CHECK(st->blocks == 1 && st->blocks_damaged == 0 && !st->truncated);
+	CHECK(st->records_bad <= 1 && st->bytes_skipped == 0);
+	wpd_reader__free(r);
+}
+
+/* 3. The input as a record stream: decode, write, read back, compare. */
 static void write_and_reread(const uint8_t *data, size_t size)
 {
 	struct wpd_writer_opts opts = { .block_target = 512, .zstd_level = 1 };
@@ -232,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	read_as_file(data, size);
+	read_as_block(data, size);
 	write_and_reread(data, size);
 	return 0;
 }
