@@ -135,7 +135,8 @@ static void sort_ksyms(struct wp_profile *p)
 {
 	size_t i, out;
 
-	qsort(p->ksyms, p->nksyms, sizeof(*p->ksyms), ksym_cmp);
+	if (p->nksyms > 1)
+		qsort(p->ksyms, p->nksyms, sizeof(*p->ksyms), ksym_cmp);
 	for (i = 0, out = 0; i < p->nksyms; i++)
 		if (!out || p->ksyms[out - 1].start != p->ksyms[i].start)
 			p->ksyms[out++] = p->ksyms[i];

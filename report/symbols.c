@@ -137,7 +137,7 @@ struct wp_dso *wp_symbolizer__dso(struct wp_symbolizer *s, const char *path,
 			break;
 		d = s->dsos[idx];
 		if (d->build_id_len == build_id_len && strcmp(d->path, path) == 0 &&
-		    memcmp(d->build_id, build_id, build_id_len) == 0)
+		    (!build_id_len || memcmp(d->build_id, build_id, build_id_len) == 0))
 			return d;
 	}
 	if (s->n >= UINT32_MAX || WP_GROW(s->dsos, s->cap, s->n + 1))
@@ -153,7 +153,8 @@ struct wp_dso *wp_symbolizer__dso(struct wp_symbolizer *s, const char *path,
 	}
 	slash = strrchr(d->path, '/');
 	d->name = slash && slash[1] && d->path[0] == '/' ? slash + 1 : d->path;
-	memcpy(d->build_id, build_id, build_id_len);
+	if (build_id_len)
+		memcpy(d->build_id, build_id, build_id_len);
 	d->build_id_len = build_id_len;
 	d->index = (uint32_t)s->n;
 	d->owner = s;
@@ -431,7 +432,8 @@ static int load_symbols(struct wp_dso *d, Elf *e)
 		f->rank = sym_rank(&sym, d->strtab + sym.st_name);
 	}
 
-	qsort_r(d->fns, d->nfns, sizeof(*d->fns), fn_cmp, d);
+	if (d->nfns > 1)
+		qsort_r(d->fns, d->nfns, sizeof(*d->fns), fn_cmp, d);
 	/* one symbol per address: the preferred alias, the largest size */
 	for (i = 0, out = 0; i < d->nfns; i++) {
 		if (out && d->fns[out - 1].addr == d->fns[i].addr) {

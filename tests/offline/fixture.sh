@@ -3,6 +3,11 @@
 # fixtures of tests/unit/report_fixture.c, written into $FX, and a JSON
 # reader built on Perl's core JSON::PP (perl is a test dependency).
 
+# Under SANITIZE=1 a sanitizer report exits 134, not 1: a tool that
+# failed cleanly and a tool that hit undefined behaviour stay apart.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=134"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=134:print_stacktrace=1"
+
 FX="$TMPD/fx"
 fx_gen="$WP_BUILD/tests/unit/report_fixture.t"
 [ -x "$fx_gen" ] || skip_all "$fx_gen is not built (make tests)"
