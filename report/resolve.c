@@ -478,7 +478,11 @@ static void resolver_release(struct resolver *r)
 
 int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts)
 {
-	struct wp_symbolizer_opts so = { .symfs = opts ? opts->symfs : NULL };
+	struct wp_symbolizer_opts so = {
+		.symfs = opts ? opts->symfs : NULL,
+		.kernel_release = wp_profile__meta_str(p, WPD_META_KERNEL),
+		.arch = wp_profile__meta_str(p, WPD_META_ARCH),
+	};
 	struct resolver r = { .p = p };
 	size_t i;
 	int ret = -ENOMEM;

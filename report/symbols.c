@@ -11,9 +11,12 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -53,6 +56,7 @@ struct wp_dso {
 
 struct wp_symbolizer {
 	char *symfs;
+	bool vdso_same_kernel; /* the recording's kernel is the running one */
 	struct wp_dso **dsos;
 	size_t n, cap;
 	struct wp_map by_key; /* hash(path, build-id) -> index (probed) */
@@ -77,6 +81,13 @@ struct wp_symbolizer *wp_symbolizer__new(const struct wp_symbolizer_opts *opts)
 			free(s);
 			return NULL;
 		}
+	}
+	if (opts && opts->kernel_release && opts->arch) {
+		struct utsname u;
+
+		s->vdso_same_kernel = uname(&u) == 0 &&
+				      strcmp(u.release, opts->kernel_release) == 0 &&
+				      strcmp(u.machine, opts->arch) == 0;
 	}
 	if (!elf_ready) {
 		elf_version(EV_CURRENT);
@@ -183,6 +194,33 @@ struct elf_file {
 	int fd;
 	Elf *elf;
 };
+
+/* This process's vDSO image, opened as an ELF file in memory. */
+static int vdso_open(struct elf_file *f)
+{
+	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
+	const ElfW(Phdr) *ph;
+	size_t size = 0, i;
+
+	f->fd = -1;
+	f->elf = NULL;
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return -ENOENT;
+	/* the image is its file: section headers end it, segments are in it */
+	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	ph = (const void *)((const char *)eh + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_offset + ph[i].p_filesz > size)
+			size = ph[i].p_offset + ph[i].p_filesz;
+	f->elf = elf_memory((char *)eh, size);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF) {
+		if (f->elf)
+			elf_end(f->elf);
+		f->elf = NULL;
+		return -ENOEXEC;
+	}
+	return 0;
+}
 
 static int elf_file__open(struct elf_file *f, const char *path)
 {
@@ -503,7 +541,21 @@ static int dso_load(struct wp_dso *d)
 	int n, ret, open_err;
 
 	d->loaded = true;
-	/* "[vdso]", "//anon", "[heap]"...: nothing to open */
+	if (strcmp(d->path, "[vdso]") == 0) {
+		if (!d->build_id_len && !d->owner->vdso_same_kernel)
+			return 0;
+		if (vdso_open(&f))
+			return 0;
+		if (d->build_id_len) {
+			n = elf_build_id(f.elf, found, sizeof(found));
+			if (n <= 0 || !build_id_eq(d->build_id, d->build_id_len, found, (size_t)n)) {
+				elf_file__close(&f);
+				return 0; /* another kernel's vDSO: expected, not worth a warning */
+			}
+		}
+		goto use;
+	}
+	/* "//anon", "[heap]"...: nothing to open */
 	if (d->path[0] != '/')
 		return 0;
 	plen = strlen(d->path);

@@ -10,7 +10,8 @@
  * warning per binary says why. A binary without .symtab is completed from
  * its separate debug file (/usr/lib/debug/.build-id/xx/yyyy.debug) when
  * that exists with the same build-id; a missing binary is replaced by
- * that debug file likewise.
+ * that debug file likewise. "[vdso]" comes from this process's own vDSO
+ * when it is the recorded one (see wp_symbolizer_opts).
  *
  * Each binary gets one sorted table of function symbols (STT_FUNC and
  * STT_GNU_IFUNC, from .symtab, else .dynsym); a lookup is a binary search.
@@ -32,6 +33,13 @@ struct wp_dso;
 
 struct wp_symbolizer_opts {
 	const char *symfs; /* root to find binaries under; NULL or "" for / */
+	/*
+	 * The recording's kernel (uname -r and -m). "[vdso]" is symbolized
+	 * from this machine's own vDSO when its build-id matches the recorded
+	 * one or, if none was recorded, when this machine runs that very
+	 * kernel release on that architecture. NULL: only by build-id.
+	 */
+	const char *kernel_release, *arch;
 };
 
 /* NULL on -ENOMEM. The symbolizer owns its DSOs. */

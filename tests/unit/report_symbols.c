@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "report/symbols.h"
@@ -236,6 +237,48 @@ static void test_missing(void)
 	wp_symbolizer__free(s);
 }
 
+/* "[vdso]": named from this process's own vDSO when it is the recorded kernel's. */
+static void test_vdso(void)
+{
+	struct utsname u;
+	struct wp_symbolizer_opts so = { 0 };
+	struct wp_symbolizer *s;
+	struct wp_dso *d;
+	struct wp_sym sym;
+	uint64_t off;
+	int named = 0, gettime = 0;
+
+	uname(&u);
+	so.kernel_release = u.release;
+	so.arch = u.machine;
+	s = wp_symbolizer__new(&so);
+	d = wp_symbolizer__dso(s, "[vdso]", NULL, 0);
+	for (off = 0; off < 0x4000; off += 8) {
+		if (wp_dso__lookup(d, off, &sym) != 1)
+			continue;
+		named++;
+		gettime += strstr(sym.name, "clock_gettime") != NULL;
+	}
+	ok(named > 0 && gettime > 0, "[vdso] of the running kernel: named (%d, %d clock_gettime)",
+	   named, gettime);
+	wp_symbolizer__free(s);
+
+	so.kernel_release = "0.0.0-another-kernel";
+	s = wp_symbolizer__new(&so);
+	d = wp_symbolizer__dso(s, "[vdso]", NULL, 0);
+	for (off = 0, named = 0; off < 0x4000; off += 8)
+		named += wp_dso__lookup(d, off, &sym) == 1;
+	is_int(named, 0, "[vdso] of another kernel: never named");
+	wp_symbolizer__free(s);
+
+	s = wp_symbolizer__new(&so);
+	d = wp_symbolizer__dso(s, "[vdso]", (const uint8_t *)"\x01\x02\x03\x04", 4);
+	for (off = 0, named = 0; off < 0x4000; off += 8)
+		named += wp_dso__lookup(d, off, &sym) == 1;
+	is_int(named, 0, "[vdso] with another build-id: never named");
+	wp_symbolizer__free(s);
+}
+
 int main(void)
 {
 	wp_log_verbosity = WP_LOG_ERR; /* expected warnings: missing, mismatched */
@@ -243,5 +286,6 @@ int main(void)
 	test_libc();
 	test_speed();
 	test_missing();
+	test_vdso();
 	return done_testing();
 }
