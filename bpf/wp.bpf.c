@@ -59,6 +59,7 @@ struct {
 	__type(key, __u32);   /* tgid */
 	__type(value, __u8);
 	__uint(max_entries, 32768);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* small in practice; fast to create */
 } followed SEC(".maps");
 
 struct {

@@ -503,6 +503,8 @@ static int record__run(struct record *r)
 	err = wp_session__open(&so, &r->session);
 	if (err)
 		goto cleanup;
+	pr_debug("BPF object loaded at +%.1f ms",
+		 (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 	if (so.mode == WP_TARGET_FOLLOW) {
 		for (i = 0; i < r->target.npids && !err; i++)
 			err = wp_session__follow(r->session, (uint32_t)r->target.pids[i]);
@@ -516,6 +518,7 @@ static int record__run(struct record *r)
 	err = wp_session__attach(r->session);
 	if (err)
 		goto cleanup;
+	pr_debug("attached at +%.1f ms", (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 
 	put_meta(r, &meta);
 	err = wp_out__start(r->out, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS, &meta);
@@ -537,6 +540,7 @@ static int record__run(struct record *r)
 			goto cleanup;
 	}
 	recorded = true;
+	pr_debug("command released at +%.1f ms", (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 	pr_info("recording %s at %llu Hz on %d CPUs", r->opts.npids ? "processes" :
 		r->opts.system_wide ? "the system" : "the command",
 		(unsigned long long)r->opts.freq, wp_session__ncpus(r->session));
@@ -550,6 +554,8 @@ static int record__run(struct record *r)
 		pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 		goto cleanup;
 	}
+	pr_debug("kernel symbols loaded at +%.1f ms",
+		 (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 	wp_status__init(&r->status, r->opts.quiet);
 
 	err = record__loop(r);

@@ -2,7 +2,7 @@
 /*
  * burn: a workload known by construction, for recording tests.
  *
- *   burn [-s SECONDS] [-t THREADS] [-r A:B] [-c | -e] [-p] [-u]
+ *   burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u]
  *
  * Each thread alternates hot_a() and hot_b(), which spin for A and B
  * milliseconds of the thread's own CPU time (default 2:1 as 20 ms and
@@ -11,6 +11,9 @@
  * CPU time in all (on enough CPUs).
  *
  *   -s 0   run until SIGUSR1, SIGINT or SIGTERM (exit 0), for -p tests
+ *   -n N   fixed work instead of -s: N rounds per thread, hot_a and hot_b
+ *          doing A and B million iterations (about A and B ms); with -u
+ *          the wall time is printed too (benchmarks: slowdown = time ratio)
  *   -c     fork a child that burns; the parent only waits for it
  *   -e     like -c, but the child execs burn again (same options)
  *   -p     print "pid N" lines (the burning processes) on stdout
@@ -32,9 +35,11 @@
 #include <unistd.h>
 
 static double seconds = 1.0;
+static long rounds;     /* -n: fixed work */
 static long ms_a = 20, ms_b = 10;
 static volatile sig_atomic_t stop;
 static volatile unsigned long sink;
+static uint64_t t_start; /* CLOCK_MONOTONIC at start */
 
 static uint64_t ns_of(clockid_t c)
 {
@@ -46,12 +51,26 @@ static uint64_t ns_of(clockid_t c)
 
 /* Each spins for ms of the thread's own CPU time; the clock (a syscall)
  * is read every ~20 us, so most samples' leaf is the function itself. */
+/* Fixed work: ms million iterations of a 64-bit LCG (~1 ms each). */
+static unsigned long __attribute__((noinline)) lcg(unsigned long x, long ms)
+{
+	long i;
+
+	for (i = 0; i < ms * 1000000; i++)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	return x;
+}
+
 void __attribute__((noinline)) hot_a(void)
 {
 	uint64_t end = ns_of(CLOCK_THREAD_CPUTIME_ID) + (uint64_t)ms_a * 1000000;
 	unsigned long x = sink;
 	int i;
 
+	if (rounds) {
+		sink = lcg(x, ms_a);
+		return;
+	}
 	while (!stop && ns_of(CLOCK_THREAD_CPUTIME_ID) < end)
 		for (i = 0; i < 20000; i++)
 			x = x * 6364136223846793005ul + 1442695040888963407ul;
@@ -64,6 +83,10 @@ void __attribute__((noinline)) hot_b(void)
 	unsigned long x = sink;
 	int i;
 
+	if (rounds) {
+		sink = lcg(x, ms_b);
+		return;
+	}
 	while (!stop && ns_of(CLOCK_THREAD_CPUTIME_ID) < end)
 		for (i = 0; i < 20000; i++)
 			x = x * 6364136223846793005ul + 1442695040888963407ul;
@@ -75,6 +98,15 @@ static void *__attribute__((noinline)) burn_loop(void *arg)
 	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
 
 	(void)arg;
+	if (rounds) {
+		long r;
+
+		for (r = 0; r < rounds && !stop; r++) {
+			hot_a();
+			hot_b();
+		}
+		return NULL;
+	}
 	while (!stop && (seconds == 0 || ns_of(CLOCK_MONOTONIC) < end)) {
 		hot_a();
 		hot_b();
@@ -89,6 +121,8 @@ static void print_cpu_time(void)
 
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);
+	if (rounds)
+		printf("elapsed %.4f\n", (ns_of(CLOCK_MONOTONIC) - t_start) / 1e9);
 	printf("cpu %.3f\n",
 	       self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
 	       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
@@ -105,7 +139,7 @@ static void on_stop(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: burn [-s SECONDS] [-t THREADS] [-r A:B] [-c | -e] [-p] [-u]\n");
+	fprintf(stderr, "usage: burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u]\n");
 	exit(2);
 }
 
@@ -116,7 +150,7 @@ int main(int argc, char **argv)
 	pthread_t *tids;
 	char *end;
 
-	while ((c = getopt(argc, argv, "s:t:r:cepu")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:n:cepu")) != -1) {
 		switch (c) {
 		case 's':
 			seconds = strtod(optarg, &end);
@@ -136,6 +170,11 @@ int main(int argc, char **argv)
 				ms_a *= 10;
 				ms_b *= 10;
 			}
+			break;
+		case 'n':
+			rounds = strtol(optarg, &end, 10);
+			if (*end || rounds < 1)
+				usage();
 			break;
 		case 'c':
 			fork_child = 1;
@@ -163,6 +202,7 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 
+	t_start = ns_of(CLOCK_MONOTONIC);
 	if (fork_child || exec_child) {
 		pid_t pid = fork();
 		int st;
