@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target for the analysis library (what wp-report and wp-convert do
+ * with a file): load, resolve, rank functions, write folded stacks.
+ *
+ * Each input is used twice:
+ *  1. as a whole .wpd file;
+ *  2. as a record stream ({u32 type, u32 size, payload}...) written into
+ *     a valid file with wpd_writer, so that arbitrary records (ids that
+ *     point nowhere, huge counts, odd mappings and kernel symbols) reach
+ *     the profile model past the reader's checksums.
+ * Nothing may crash, leak or read out of bounds; what the loader returns
+ * must be consistent (every sample in exactly one group; the folded
+ * output adds up to the selected samples).
+ *
+ * With -DWP_FUZZ_REPLAY (the normal build) replay_main.inc supplies a
+ * main() that replays synthesised and saved inputs; with FUZZ=1 this is a
+ * libFuzzer binary.
+ */
+#include "common/log.h"
+#include "format/wpd.h"
+#include "report/filter.h"
+#include "report/folded.h"
+#include "report/profile.h"
+#include "report/top.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	abort(); } } while (0)
+
+static int memfd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0) {
+		fd = memfd_create("report-fuzz", MFD_CLOEXEC);
+		CHECK(fd >= 0);
+	}
+	CHECK(ftruncate(fd, 0) == 0);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	return fd;
+}
+
+static void put_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		CHECK(r > 0);
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+static void analyse(int fd)
+{
+	struct wp_profile *p = NULL;
+	struct wp_top_opts to = { .sort = WP_SORT_TOTAL };
+	struct wp_folded_opts fo = { 0 };
+	struct wp_folded_stats st;
+	struct wp_filter f;
+	struct wp_top t;
+	char path[64], err[256];
+	uint64_t sum = 0;
+	size_t i;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (wp_profile__load(path, NULL, &p, err, sizeof(err)))
+		return;
+	for (i = 0; i < wp_profile__ngroups(p); i++)
+		sum += wp_profile__group(p, i)->count;
+	CHECK(sum == wp_profile__read(p)->samples);
+	CHECK(wp_profile__resolve(p, NULL) == 0);
+	CHECK(wp_top__compute(p, &to, &t) == 0);
+	CHECK(t.events == sum);
+	for (i = 0; i < t.nfuncs; i++)
+		CHECK(t.funcs[i].self <= t.funcs[i].total && t.funcs[i].total <= sum);
+	wp_top__release(&t);
+
+	out = fopen("/dev/null", "w");
+	CHECK(out);
+	CHECK(wp_folded_write(p, &fo, out, &st) == 0);
+	CHECK(st.total == sum);
+	wp_filter__init(&f);
+	CHECK(wp_filter__add_pids(&f, "10,100") == 0);
+	CHECK(wp_filter__add_comm(&f, "main") == 0);
+	fo.filter = &f;
+	to.filter = &f;
+	to.sort = WP_SORT_SELF;
+	CHECK(wp_folded_write(p, &fo, out, &st) == 0);
+	CHECK(wp_top__compute(p, &to, &t) == 0);
+	CHECK(t.events == st.total);
+	wp_top__release(&t);
+	wp_filter__release(&f);
+	fclose(out);
+	wp_profile__free(p);
+}
+
+static void as_file(const uint8_t *data, size_t size)
+{
+	int fd = memfd();
+
+	put_all(fd, data, size);
+	analyse(fd);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void as_records(const uint8_t *data, size_t size)
+{
+	struct wpd_writer_opts opts = { .compat_flags = WPD_FEAT_ONCPU, .block_target = 4096 };
+	struct wpd_writer *w;
+	int fd = memfd();
+	size_t off = 0;
+
+	CHECK(wpd_writer__new(fd, &opts, &w) == 0);
+	while (off + 8 <= size) {
+		uint32_t type = get_u32(data + off), len = get_u32(data + off + 4);
+
+		off += 8;
+		if (len > size - off)
+			len = (uint32_t)(size - off);
+		/* refused records (too big) are simply not written */
+		(void)wpd_writer__add(w, type, data + off, len);
+		off += len;
+	}
+	(void)wpd_writer__close(w);
+	analyse(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	wp_log_verbosity = -1; /* damage is expected: no warnings */
+	as_file(data, size);
+	as_records(data, size);
+	return 0;
+}
+
+#ifdef WP_FUZZ_REPLAY
+#include "replay_main.inc"
+#endif
