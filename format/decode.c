@@ -318,3 +318,168 @@ int wpd_samples_iter__next(struct wpd_samples_iter *it, struct wpd_sample *out)
 	*out = s;
 	return 1;
 }
+
+/* ---- minor 1: off-CPU / scheduler records ---- */
+
+int wpd_decode_task(const struct wpd_record *rec, struct wpd_task *out)
+{
+	struct wpd_task t;
+	struct cursor c;
+
+	memset(&t, 0, sizeof(t));
+	cur_rec(&c, rec);
+	t.time_ns = cur_u64(&c);
+	t.kind = cur_u32(&c);
+	t.pid = cur_u32(&c);
+	t.tid = cur_u32(&c);
+	t.parent_pid = cur_u32(&c);
+	t.parent_tid = cur_u32(&c);
+	t.comm_str = cur_u32(&c);
+	if (c.bad)
+		return -EBADMSG;
+	*out = t;
+	return 0;
+}
+
+int wpd_decode_thread_time(const struct wpd_record *rec, struct wpd_thread_time *out)
+{
+	struct wpd_thread_time t;
+	struct cursor c;
+
+	memset(&t, 0, sizeof(t)); /* padding too: outputs compare */
+	cur_rec(&c, rec);
+	t.pid = cur_u32(&c);
+	t.tid = cur_u32(&c);
+	t.oncpu_ns = cur_u64(&c);
+	t.first_ns = cur_u64(&c);
+	t.last_ns = cur_u64(&c);
+	t.switches = cur_u64(&c);
+	t.flags = cur_u32(&c);
+	cur_take(&c, 4); /* reserved */
+	if (c.bad || t.first_ns > t.last_ns ||
+	    t.oncpu_ns > t.last_ns - t.first_ns)
+		return -EBADMSG;
+	*out = t;
+	return 0;
+}
+
+/* Zigzag: 0, -1, 1, -2, ... are stored as 0, 1, 2, 3, ... */
+static int cur_svarint(struct cursor *c, int64_t *out)
+{
+	uint64_t v;
+
+	if (cur_varint(c, &v) < 0)
+		return -EBADMSG;
+	*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return 0;
+}
+
+int wpd_offcpu_iter__init(struct wpd_offcpu_iter *it, const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	it->time_ns = cur_u64(&c);
+	it->remaining = cur_u32(&c);
+	cur_take(&c, 4); /* reserved */
+	if (c.bad) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+/* As for samples: intervals before a short or invalid one are returned;
+ * that one is -EBADMSG, and stays so on later calls. */
+int wpd_offcpu_iter__next(struct wpd_offcpu_iter *it, struct wpd_offcpu *out)
+{
+	struct wpd_offcpu o;
+	struct cursor c;
+	int64_t delta;
+	uint64_t start;
+
+	if (it->remaining == 0)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_svarint(&c, &delta) < 0 ||
+	    cur_varint(&c, &o.duration_ns) < 0 ||
+	    cur_varint32(&c, &o.pid) < 0 || cur_varint32(&c, &o.tid) < 0 ||
+	    cur_varint32(&c, &o.cpu) < 0 || cur_varint32(&c, &o.stack_id) < 0 ||
+	    cur_varint32(&c, &o.reason) < 0 ||
+	    cur_varint(&c, &o.runq_ns) < 0 ||
+	    cur_varint32(&c, &o.waker_pid) < 0 ||
+	    cur_varint32(&c, &o.waker_tid) < 0 ||
+	    cur_varint32(&c, &o.waker_stack_id) < 0)
+		return -EBADMSG;
+	if (delta >= 0) {
+		if ((uint64_t)delta > UINT64_MAX - it->time_ns)
+			return -EBADMSG;
+		start = it->time_ns + (uint64_t)delta;
+	} else {
+		/* -(delta + 1) + 1: no overflow for INT64_MIN */
+		uint64_t back = (uint64_t)(-(delta + 1)) + 1;
+
+		if (back > it->time_ns)
+			return -EBADMSG;
+		start = it->time_ns - back;
+	}
+	if (o.duration_ns > UINT64_MAX - start || o.runq_ns > o.duration_ns)
+		return -EBADMSG;
+	o.start_ns = start;
+	it->time_ns = start;
+	it->p = c.p;
+	it->remaining--;
+	*out = o;
+	return 1;
+}
+
+int wpd_offcpu_agg_iter__init(struct wpd_offcpu_agg_iter *it,
+			      const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	it->from_ns = cur_u64(&c);
+	it->to_ns = cur_u64(&c);
+	it->remaining = cur_u32(&c);
+	cur_take(&c, 4); /* reserved */
+	if (c.bad || it->from_ns > it->to_ns) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+int wpd_offcpu_agg_iter__next(struct wpd_offcpu_agg_iter *it,
+			      struct wpd_offcpu_agg *out)
+{
+	struct wpd_offcpu_agg a;
+	struct cursor c;
+
+	if (it->remaining == 0)
+		return 0;
+	memset(&a, 0, sizeof(a)); /* padding too: outputs compare */
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_varint32(&c, &a.pid) < 0 || cur_varint32(&c, &a.tid) < 0 ||
+	    cur_varint32(&c, &a.stack_id) < 0 ||
+	    cur_varint32(&c, &a.reason) < 0 ||
+	    cur_varint32(&c, &a.waker_pid) < 0 ||
+	    cur_varint32(&c, &a.waker_tid) < 0 ||
+	    cur_varint32(&c, &a.waker_stack_id) < 0 ||
+	    cur_varint(&c, &a.intervals) < 0 ||
+	    cur_varint(&c, &a.total_ns) < 0 || cur_varint(&c, &a.runq_ns) < 0)
+		return -EBADMSG;
+	if (a.intervals == 0 || a.runq_ns > a.total_ns)
+		return -EBADMSG;
+	it->p = c.p;
+	it->remaining--;
+	*out = a;
+	return 1;
+}

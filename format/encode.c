@@ -5,6 +5,7 @@
  */
 #include "wpd.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* ---- key/value lists (META, STATS, FINISH) ---- */
@@ -201,4 +202,211 @@ uint32_t wpd_samples_builder__finish(struct wpd_samples_builder *sb)
 	sb->buf.data[SAMPLES_COUNT_OFF + 2] = (uint8_t)(n >> 16);
 	sb->buf.data[SAMPLES_COUNT_OFF + 3] = (uint8_t)(n >> 24);
 	return n;
+}
+
+/* ---- minor 1: off-CPU / scheduler records ---- */
+
+void wpd_encode_task(struct wpd_buf *b, const struct wpd_task *t)
+{
+	wpd_buf__reset(b);
+	wpd_buf__put_u64(b, t->time_ns);
+	wpd_buf__put_u32(b, t->kind);
+	wpd_buf__put_u32(b, t->pid);
+	wpd_buf__put_u32(b, t->tid);
+	wpd_buf__put_u32(b, t->parent_pid);
+	wpd_buf__put_u32(b, t->parent_tid);
+	wpd_buf__put_u32(b, t->comm_str);
+}
+
+void wpd_encode_thread_time(struct wpd_buf *b, const struct wpd_thread_time *t)
+{
+	uint64_t last = t->last_ns < t->first_ns ? t->first_ns : t->last_ns;
+	uint64_t oncpu = t->oncpu_ns;
+
+	if (oncpu > last - t->first_ns)
+		oncpu = last - t->first_ns;
+	wpd_buf__reset(b);
+	wpd_buf__put_u32(b, t->pid);
+	wpd_buf__put_u32(b, t->tid);
+	wpd_buf__put_u64(b, oncpu);
+	wpd_buf__put_u64(b, t->first_ns);
+	wpd_buf__put_u64(b, last);
+	wpd_buf__put_u64(b, t->switches);
+	wpd_buf__put_u32(b, t->flags);
+	wpd_buf__put_u32(b, 0); /* reserved */
+}
+
+static void put_le32_at(struct wpd_buf *b, size_t off, uint32_t v)
+{
+	if (b->oom || b->len < off + 4)
+		return;
+	b->data[off + 0] = (uint8_t)v;
+	b->data[off + 1] = (uint8_t)(v >> 8);
+	b->data[off + 2] = (uint8_t)(v >> 16);
+	b->data[off + 3] = (uint8_t)(v >> 24);
+}
+
+static void put_le64_at(struct wpd_buf *b, size_t off, uint64_t v)
+{
+	put_le32_at(b, off, (uint32_t)v);
+	put_le32_at(b, off + 4, (uint32_t)(v >> 32));
+}
+
+/* Zigzag (see decode.c). */
+static void put_svarint(struct wpd_buf *b, int64_t v)
+{
+	wpd_buf__put_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* OFFCPU: u64 base, u32 count, u32 reserved; count patched by __finish(). */
+#define OFFCPU_COUNT_OFF 8
+
+void wpd_offcpu_builder__init(struct wpd_offcpu_builder *ob)
+{
+	memset(ob, 0, sizeof(*ob));
+	wpd_buf__init(&ob->buf);
+}
+
+void wpd_offcpu_builder__release(struct wpd_offcpu_builder *ob)
+{
+	wpd_buf__release(&ob->buf);
+	wpd_offcpu_builder__init(ob);
+}
+
+void wpd_offcpu_builder__reset(struct wpd_offcpu_builder *ob)
+{
+	wpd_buf__reset(&ob->buf);
+	ob->base_ns = ob->last_ns = 0;
+	ob->count = 0;
+}
+
+int wpd_offcpu_builder__add(struct wpd_offcpu_builder *ob, const struct wpd_offcpu *o)
+{
+	uint64_t dur = o->duration_ns, runq = o->runq_ns;
+	int64_t delta;
+	int ret = 0;
+
+	if (ob->count == 0) {
+		wpd_buf__reset(&ob->buf);
+		ob->base_ns = ob->last_ns = o->start_ns;
+		wpd_buf__put_u64(&ob->buf, ob->base_ns);
+		wpd_buf__put_u32(&ob->buf, 0);
+		wpd_buf__put_u32(&ob->buf, 0); /* reserved */
+	}
+	if (o->start_ns >= ob->last_ns) {
+		if (o->start_ns - ob->last_ns > INT64_MAX)
+			return -ERANGE;
+		delta = (int64_t)(o->start_ns - ob->last_ns);
+	} else {
+		if (ob->last_ns - o->start_ns > INT64_MAX)
+			return -ERANGE;
+		delta = -(int64_t)(ob->last_ns - o->start_ns);
+	}
+	if (dur > UINT64_MAX - o->start_ns) {
+		dur = UINT64_MAX - o->start_ns;
+		ret = 1;
+	}
+	if (runq > dur) {
+		runq = dur;
+		ret = 1;
+	}
+	put_svarint(&ob->buf, delta);
+	wpd_buf__put_varint(&ob->buf, dur);
+	wpd_buf__put_varint(&ob->buf, o->pid);
+	wpd_buf__put_varint(&ob->buf, o->tid);
+	wpd_buf__put_varint(&ob->buf, o->cpu);
+	wpd_buf__put_varint(&ob->buf, o->stack_id);
+	wpd_buf__put_varint(&ob->buf, o->reason);
+	wpd_buf__put_varint(&ob->buf, runq);
+	wpd_buf__put_varint(&ob->buf, o->waker_pid);
+	wpd_buf__put_varint(&ob->buf, o->waker_tid);
+	wpd_buf__put_varint(&ob->buf, o->waker_stack_id);
+	ob->last_ns = o->start_ns;
+	ob->count++;
+	return ret;
+}
+
+uint32_t wpd_offcpu_builder__finish(struct wpd_offcpu_builder *ob)
+{
+	if (ob->count == 0) {
+		/* An empty but well-formed batch. */
+		wpd_buf__reset(&ob->buf);
+		wpd_buf__put_u64(&ob->buf, 0);
+		wpd_buf__put_u32(&ob->buf, 0);
+		wpd_buf__put_u32(&ob->buf, 0);
+		return 0;
+	}
+	put_le32_at(&ob->buf, OFFCPU_COUNT_OFF, ob->count);
+	return ob->count;
+}
+
+/* OFFCPU_AGG: u64 from, u64 to, u32 count, u32 reserved; patched by __finish(). */
+#define AGG_HEAD_SIZE 24
+#define AGG_COUNT_OFF 16
+
+void wpd_offcpu_agg_builder__init(struct wpd_offcpu_agg_builder *ab)
+{
+	memset(ab, 0, sizeof(*ab));
+	wpd_buf__init(&ab->buf);
+}
+
+void wpd_offcpu_agg_builder__release(struct wpd_offcpu_agg_builder *ab)
+{
+	wpd_buf__release(&ab->buf);
+	wpd_offcpu_agg_builder__init(ab);
+}
+
+void wpd_offcpu_agg_builder__reset(struct wpd_offcpu_agg_builder *ab)
+{
+	wpd_buf__reset(&ab->buf);
+	ab->count = 0;
+}
+
+static void agg_put_head(struct wpd_buf *b)
+{
+	static const uint8_t zero[AGG_HEAD_SIZE];
+
+	wpd_buf__reset(b);
+	wpd_buf__put(b, zero, sizeof(zero));
+}
+
+int wpd_offcpu_agg_builder__add(struct wpd_offcpu_agg_builder *ab,
+				const struct wpd_offcpu_agg *a)
+{
+	uint64_t runq = a->runq_ns;
+	int ret = 0;
+
+	if (a->intervals == 0)
+		return -EINVAL;
+	if (ab->count == 0)
+		agg_put_head(&ab->buf);
+	if (runq > a->total_ns) {
+		runq = a->total_ns;
+		ret = 1;
+	}
+	wpd_buf__put_varint(&ab->buf, a->pid);
+	wpd_buf__put_varint(&ab->buf, a->tid);
+	wpd_buf__put_varint(&ab->buf, a->stack_id);
+	wpd_buf__put_varint(&ab->buf, a->reason);
+	wpd_buf__put_varint(&ab->buf, a->waker_pid);
+	wpd_buf__put_varint(&ab->buf, a->waker_tid);
+	wpd_buf__put_varint(&ab->buf, a->waker_stack_id);
+	wpd_buf__put_varint(&ab->buf, a->intervals);
+	wpd_buf__put_varint(&ab->buf, a->total_ns);
+	wpd_buf__put_varint(&ab->buf, runq);
+	ab->count++;
+	return ret;
+}
+
+uint32_t wpd_offcpu_agg_builder__finish(struct wpd_offcpu_agg_builder *ab,
+					uint64_t from_ns, uint64_t to_ns)
+{
+	if (to_ns < from_ns)
+		to_ns = from_ns;
+	if (ab->count == 0)
+		agg_put_head(&ab->buf);
+	put_le64_at(&ab->buf, 0, from_ns);
+	put_le64_at(&ab->buf, 8, to_ns);
+	put_le32_at(&ab->buf, AGG_COUNT_OFF, ab->count);
+	return ab->count;
 }

@@ -499,7 +499,7 @@ int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec)
 		type = (uint32_t)load_le(p, 4);
 		size = (uint32_t)load_le(p + 4, 4);
 		r->raw_pos += WPD_RECORD_HEADER_SIZE + (size_t)size;
-		if (type == 0 || type > WPD_REC_TYPE_MAX_V1) {
+		if (type == 0 || type > WPD_REC_TYPE_MAX) {
 			r->stats.records_unknown++;
 			continue;
 		}

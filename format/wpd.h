@@ -41,7 +41,7 @@
 #define WPD_MAGIC            "\x89WPD\r\n\x1a\n"
 #define WPD_MAGIC_LEN        8
 #define WPD_VERSION_MAJOR    1 /* a reader refuses another major */
-#define WPD_VERSION_MINOR    0 /* newer minors only add record types/keys */
+#define WPD_VERSION_MINOR    1 /* newer minors only add record types/keys */
 #define WPD_FILE_HEADER_SIZE 64
 
 #define WPD_BLOCK_MAGIC       0x4b425057u /* "WPBK" as bytes on disk */
@@ -73,8 +73,39 @@ enum wpd_record_type {
 	WPD_REC_KSYM = 8,    /* kernel symbol referenced by a stack */
 	WPD_REC_STATS = 9,   /* key/value list: cumulative counters */
 	WPD_REC_FINISH = 10, /* key/value list: clean end of recording */
-	WPD_REC_TYPE_MAX_V1 = 10,
+	/* minor 1: off-CPU / scheduler data (WPD_FEAT_OFFCPU) */
+	WPD_REC_OFFCPU = 11,      /* batch of individual off-CPU intervals */
+	WPD_REC_OFFCPU_AGG = 12,  /* aggregated short off-CPU intervals */
+	WPD_REC_TASK = 13,        /* lifecycle: fork, thread, exec, exit, rename */
+	WPD_REC_THREAD_TIME = 14, /* per-thread scheduler accounting */
+	/* Highest type this library knows; the reader skips higher ones. */
+	WPD_REC_TYPE_MAX = 14,
+	WPD_REC_TYPE_MAX_V1 = WPD_REC_TYPE_MAX, /* older name */
 };
+
+/* Why a thread was off-CPU: its state at switch-out. Readers treat values
+ * they do not know (a newer minor) like WPD_OFF_OTHER. */
+enum wpd_offcpu_reason {
+	WPD_OFF_UNKNOWN = 0,   /* start not seen: off-CPU when recording began */
+	WPD_OFF_SLEEP = 1,     /* TASK_INTERRUPTIBLE (S), and TASK_IDLE */
+	WPD_OFF_BLOCKED = 2,   /* TASK_UNINTERRUPTIBLE (D), usually I/O */
+	WPD_OFF_PREEMPTED = 3, /* still runnable: preempted or yielded */
+	WPD_OFF_OTHER = 4,     /* stopped, traced, other states */
+	WPD_OFF_REASON_MAX = 4,
+};
+
+/* TASK kinds. Readers ignore TASK records of kinds they do not know. */
+enum wpd_task_kind {
+	WPD_TASK_FORK = 1,   /* new process pid (tid == pid); parent = forking thread */
+	WPD_TASK_THREAD = 2, /* new thread tid in process pid; parent = creating thread */
+	WPD_TASK_EXEC = 3,   /* thread tid of pid exec'd; comm_str = new comm */
+	WPD_TASK_EXIT = 4,   /* thread tid exited (tid == pid: the leader) */
+	WPD_TASK_RENAME = 5, /* comm changed to comm_str */
+	WPD_TASK_KIND_MAX = 5,
+};
+
+/* THREAD_TIME flags */
+#define WPD_THREAD_TIME_EXITED (1u << 0) /* the thread exited at last_ns */
 
 /* Value types inside key/value lists (META, STATS, FINISH). */
 enum wpd_kv_type {
@@ -113,11 +144,15 @@ enum wpd_kv_type {
 #define WPD_META_NCPUS           "ncpus"            /* u64, CPUs recorded */
 #define WPD_META_WP_VERSION      "wp_version"       /* string */
 #define WPD_META_CALL_GRAPH      "call_graph"       /* string: "fp" */
+#define WPD_META_OFF_CPU         "off_cpu"          /* u64 0/1: scheduler events recorded */
+#define WPD_META_MIN_BLOCK       "min_block_ns"     /* u64: OFFCPU vs OFFCPU_AGG threshold */
 /* STATS and FINISH (counters are cumulative; the last record wins) */
 #define WPD_STAT_SAMPLES         "samples"          /* u64, samples stored */
 #define WPD_STAT_DURATION        "duration_ns"      /* u64 */
 #define WPD_STAT_END_MONO        "end_monotonic_ns" /* u64 */
 #define WPD_STAT_EXIT_STATUS     "exit_status"      /* i64, of the launched command */
+#define WPD_STAT_OFFCPU_EVENTS   "offcpu_events"    /* u64, intervals stored in OFFCPU */
+#define WPD_STAT_OFFCPU_AGGREGATED "offcpu_aggregated" /* u64, intervals folded into OFFCPU_AGG */
 /* Drop counters are keys beginning with this prefix, e.g. "lost.ringbuf_full". */
 #define WPD_STAT_LOST_PREFIX     "lost."
 
@@ -201,6 +236,60 @@ struct wpd_ksym {
 	uint32_t module_str; /* STRING id, 0 for the kernel image */
 };
 
+/* One off-CPU interval (OFFCPU record): [start_ns, start_ns + duration_ns). */
+struct wpd_offcpu {
+	uint64_t start_ns;    /* switch-out (CLOCK_MONOTONIC) */
+	uint64_t duration_ns; /* until switch-in (or recording end) */
+	uint64_t runq_ns;     /* tail of the duration spent runnable after the
+			       * wakeup, waiting for a CPU; <= duration_ns; 0 unknown */
+	uint32_t pid, tid;
+	uint32_t cpu;         /* CPU it switched out on */
+	uint32_t stack_id;    /* stack at switch-out, 0 none */
+	uint32_t reason;      /* enum wpd_offcpu_reason */
+	uint32_t waker_pid, waker_tid; /* 0, 0: unknown or none (timer, IRQ) */
+	uint32_t waker_stack_id;       /* 0 none */
+};
+
+struct wpd_offcpu_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t time_ns; /* start of the previous interval (base at first) */
+};
+
+/* Totals of the intervals shorter than min_block_ns that ended in the
+ * record's period, per (pid, tid, stack_id, reason, waker_*). */
+struct wpd_offcpu_agg {
+	uint64_t intervals; /* >= 1 */
+	uint64_t total_ns;  /* sum of durations */
+	uint64_t runq_ns;   /* sum of runq parts; <= total_ns */
+	uint32_t pid, tid, stack_id, reason;
+	uint32_t waker_pid, waker_tid, waker_stack_id;
+};
+
+struct wpd_offcpu_agg_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t from_ns, to_ns; /* period covered, from_ns <= to_ns */
+};
+
+struct wpd_task {
+	uint64_t time_ns;
+	uint32_t kind;                   /* enum wpd_task_kind */
+	uint32_t pid, tid;
+	uint32_t parent_pid, parent_tid; /* 0 when not applicable */
+	uint32_t comm_str;               /* STRING id, 0 unknown */
+};
+
+/* Cumulative: for a tid, the last THREAD_TIME record in the file wins. */
+struct wpd_thread_time {
+	uint32_t pid, tid;
+	uint64_t oncpu_ns;  /* exact on-CPU time in [first_ns, last_ns] */
+	uint64_t first_ns;  /* accounting start: recording start or creation */
+	uint64_t last_ns;   /* accounting end: exit, recording end, last update */
+	uint64_t switches;  /* switch-outs counted */
+	uint32_t flags;     /* WPD_THREAD_TIME_* */
+};
+
 /* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits, id 0
  * for STRING/STACK...). Trailing bytes (fields of a newer minor) are ignored. */
 int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out);
@@ -209,6 +298,11 @@ int wpd_decode_thread(const struct wpd_record *rec, struct wpd_thread *out);
 int wpd_decode_mmap(const struct wpd_record *rec, struct wpd_mmap *out);
 int wpd_decode_mmap_reset(const struct wpd_record *rec, struct wpd_mmap_reset *out);
 int wpd_decode_ksym(const struct wpd_record *rec, struct wpd_ksym *out);
+/* TASK: any kind is returned (callers ignore kinds they do not know). */
+int wpd_decode_task(const struct wpd_record *rec, struct wpd_task *out);
+/* THREAD_TIME: -EBADMSG also if first_ns > last_ns or
+ * oncpu_ns > last_ns - first_ns. */
+int wpd_decode_thread_time(const struct wpd_record *rec, struct wpd_thread_time *out);
 
 /* META / STATS / FINISH: iterate entries. next: 1 entry, 0 end, -EBADMSG. */
 void wpd_kv_iter__init(struct wpd_kv_iter *it, const struct wpd_record *rec);
@@ -218,6 +312,18 @@ bool wpd_kv__is(const struct wpd_kv *kv, const char *key);
 /* SAMPLES: begin 0/-EBADMSG; next 1 sample, 0 end, -EBADMSG. */
 int wpd_samples_iter__init(struct wpd_samples_iter *it, const struct wpd_record *rec);
 int wpd_samples_iter__next(struct wpd_samples_iter *it, struct wpd_sample *out);
+
+/* OFFCPU: init 0/-EBADMSG; next 1 interval, 0 end, -EBADMSG (also for an
+ * interval whose start or end falls outside 0..UINT64_MAX, or with
+ * runq_ns > duration_ns). Intervals come in stored order, which need not
+ * be time order. */
+int wpd_offcpu_iter__init(struct wpd_offcpu_iter *it, const struct wpd_record *rec);
+int wpd_offcpu_iter__next(struct wpd_offcpu_iter *it, struct wpd_offcpu *out);
+
+/* OFFCPU_AGG: init 0/-EBADMSG (also from_ns > to_ns); next 1 entry, 0 end,
+ * -EBADMSG (also intervals == 0 or runq_ns > total_ns). */
+int wpd_offcpu_agg_iter__init(struct wpd_offcpu_agg_iter *it, const struct wpd_record *rec);
+int wpd_offcpu_agg_iter__next(struct wpd_offcpu_agg_iter *it, struct wpd_offcpu_agg *out);
 
 /* ---------------------------------------------------------------- *
  * Reader: streams the file one block at a time (bounded memory).
@@ -299,6 +405,10 @@ void wpd_encode_thread(struct wpd_buf *b, const struct wpd_thread *t);
 void wpd_encode_mmap(struct wpd_buf *b, const struct wpd_mmap *m);
 void wpd_encode_mmap_reset(struct wpd_buf *b, const struct wpd_mmap_reset *m);
 void wpd_encode_ksym(struct wpd_buf *b, const struct wpd_ksym *k);
+void wpd_encode_task(struct wpd_buf *b, const struct wpd_task *t);
+/* Clamps what a reader would refuse: last_ns to at least first_ns, then
+ * oncpu_ns to at most last_ns - first_ns. */
+void wpd_encode_thread_time(struct wpd_buf *b, const struct wpd_thread_time *t);
 
 /* SAMPLES batch: begin with the batch's first timestamp, add samples in
  * non-decreasing time order, end patches the count. An out-of-order sample
@@ -314,6 +424,39 @@ int wpd_samples_builder__add(struct wpd_samples_builder *sb, const struct wpd_sa
 /* Finalise into sb->buf (ready for wpd_writer__add) and return the count. */
 uint32_t wpd_samples_builder__finish(struct wpd_samples_builder *sb);
 void wpd_samples_builder__reset(struct wpd_samples_builder *sb);
+
+/* OFFCPU batch: add intervals in any order (starts are stored as signed
+ * deltas), finish patches the count. add returns 0, 1 if it clamped a
+ * value a reader would refuse (runq_ns to duration_ns, duration_ns so the
+ * end fits in 64 bits), or -ERANGE (nothing added) if the start is more
+ * than INT64_MAX ns away from the previous one. */
+struct wpd_offcpu_builder {
+	struct wpd_buf buf;
+	uint64_t base_ns, last_ns;
+	uint32_t count;
+};
+void wpd_offcpu_builder__init(struct wpd_offcpu_builder *ob);
+void wpd_offcpu_builder__release(struct wpd_offcpu_builder *ob);
+int wpd_offcpu_builder__add(struct wpd_offcpu_builder *ob, const struct wpd_offcpu *o);
+/* Finalise into ob->buf (ready for wpd_writer__add) and return the count. */
+uint32_t wpd_offcpu_builder__finish(struct wpd_offcpu_builder *ob);
+void wpd_offcpu_builder__reset(struct wpd_offcpu_builder *ob);
+
+/* OFFCPU_AGG record: add entries, then finish with the period they cover
+ * (to_ns is raised to from_ns if lower). add returns 0, 1 if it clamped
+ * runq_ns to total_ns, or -EINVAL (nothing added) if intervals == 0. */
+struct wpd_offcpu_agg_builder {
+	struct wpd_buf buf;
+	uint32_t count;
+};
+void wpd_offcpu_agg_builder__init(struct wpd_offcpu_agg_builder *ab);
+void wpd_offcpu_agg_builder__release(struct wpd_offcpu_agg_builder *ab);
+int wpd_offcpu_agg_builder__add(struct wpd_offcpu_agg_builder *ab,
+				const struct wpd_offcpu_agg *a);
+/* Finalise into ab->buf and return the count. */
+uint32_t wpd_offcpu_agg_builder__finish(struct wpd_offcpu_agg_builder *ab,
+					uint64_t from_ns, uint64_t to_ns);
+void wpd_offcpu_agg_builder__reset(struct wpd_offcpu_agg_builder *ab);
 
 /* ---------------------------------------------------------------- *
  * Writer

@@ -155,7 +155,7 @@ static void read_as_file(const uint8_t *data, size_t size)
 		return;
 	}
 	while ((ret = wpd_reader__next(r, &rec)) == 1) {
-		CHECK(rec.type >= 1 && rec.type <= WPD_REC_TYPE_MAX_V1);
+		CHECK(rec.type >= 1 && rec.type <= WPD_REC_TYPE_MAX);
 		decode_record(&rec);
 		n++;
 	}
@@ -256,7 +256,7 @@ static void write_and_reread(const uint8_t *data, size_t size)
 		recs[nrec].size = len;
 		recs[nrec].data = rec.data;
 		nrec++;
-		unknown += type == 0 || type > WPD_REC_TYPE_MAX_V1;
+		unknown += type == 0 || type > WPD_REC_TYPE_MAX;
 		pos += 8 + (size_t)len;
 	}
 
@@ -269,7 +269,7 @@ static void write_and_reread(const uint8_t *data, size_t size)
 	CHECK(wpd_reader__open_fd(fd, &r, err, sizeof(err)) == 0);
 	i = 0;
 	while ((ret = wpd_reader__next(r, &rec)) == 1) {
-		while (i < nrec && (recs[i].type == 0 || recs[i].type > WPD_REC_TYPE_MAX_V1))
+		while (i < nrec && (recs[i].type == 0 || recs[i].type > WPD_REC_TYPE_MAX))
 			i++;
 		CHECK(i < nrec);
 		CHECK(rec.type == recs[i].type && rec.size == recs[i].size);

@@ -525,7 +525,7 @@ static void test_unknown_types(void)
 		wpd_writer__add(w, 999, junk, sizeof(junk));
 		if (i % 10 == 0) {
 			wpd_writer__add(w, 0, junk, 0);
-			wpd_writer__add(w, WPD_REC_TYPE_MAX_V1 + 1, NULL, 0);
+			wpd_writer__add(w, WPD_REC_TYPE_MAX + 1, NULL, 0);
 			wpd_writer__flush(w);
 		}
 	}

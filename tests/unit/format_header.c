@@ -151,10 +151,12 @@ static void test_versions(void)
 
 	memcpy(g, f, len);
 	put16(g + 8, 2);
+	put16(g + 10, 0);
 	reseal(g, 64);
 	EXPECT_FAIL("major-2", g, len, -ENOTSUP, "unsupported .wpd version 2.0");
 	memcpy(g, f, len);
 	put16(g + 8, 0);
+	put16(g + 10, 0);
 	reseal(g, 64);
 	EXPECT_FAIL("major-0", g, len, -ENOTSUP, "version 0.0");
 

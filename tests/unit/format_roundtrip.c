@@ -376,7 +376,7 @@ static void check_header_bytes(int fd)
 
 	ok(pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h), "read the headers back");
 	ok(!memcmp(h, "\x89WPD\r\n\x1a\n", 8), "file magic");
-	ok(h[8] == 1 && h[9] == 0 && h[10] == 0 && h[11] == 0, "version 1.0");
+	ok(h[8] == 1 && h[9] == 0 && h[10] == 1 && h[11] == 0, "version 1.1");
 	ok(h[12] == 64 && h[13] == 0 && h[14] == 0 && h[15] == 0, "header size 64");
 	ok(!memcmp(h + 32, zero, 24), "reserved header bytes are zero");
 	ok(!memcmp(h + 64, "WPBK", 4), "block magic spells WPBK");
