@@ -530,6 +530,7 @@ static int record__run(struct record *r)
 			       wp_session__ustacks_fd(r->session),
 			       wp_session__max_frames(r->session));
 	wp_out__set_eager_maps(r->out, so.mode == WP_TARGET_FOLLOW);
+	wp_out__set_start(r->out, r->start_mono);
 	err = wp_session__ringbuf(r->session, wp_out__event, r->out);
 	if (err)
 		goto cleanup;
@@ -548,8 +549,7 @@ static int record__run(struct record *r)
 	/* Samples queue in the ring buffer meanwhile. */
 	err = wp_out__load_ksyms(r->out);
 	for (i = 0; !err && i < r->target.npids; i++)
-		err = wp_out__snapshot_pid(r->out, (uint32_t)r->target.pids[i],
-					   clock_ns(CLOCK_MONOTONIC));
+		err = wp_out__snapshot_pid(r->out, (uint32_t)r->target.pids[i], r->start_mono);
 	if (err) {
 		pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 		goto cleanup;

@@ -50,6 +50,7 @@ struct proc {
 	bool known;         /* mappings read (or tried) since the last exec */
 	uint32_t backoff;   /* re-reads in a row that found nothing new */
 	uint64_t last_scan; /* CLOCK_MONOTONIC ns */
+	uint64_t epoch;     /* time of its last exec seen, 0: none */
 	struct wp_map_list maps;
 };
 
@@ -83,6 +84,7 @@ struct wp_out {
 	size_t nprocs, procs_cap;
 	struct wp_buildid_cache *bids;
 	bool eager_maps;
+	uint64_t start_ns;        /* recording start (MMAP time of /proc reads) */
 
 	struct wp_stacks *stacks;
 	int kfd, ufd;
@@ -213,6 +215,11 @@ void wp_out__set_eager_maps(struct wp_out *o, bool eager)
 	o->eager_maps = eager;
 }
 
+void wp_out__set_start(struct wp_out *o, uint64_t start_ns)
+{
+	o->start_ns = start_ns;
+}
+
 int wp_out__load_ksyms(struct wp_out *o)
 {
 	int err;
@@ -225,8 +232,8 @@ int wp_out__load_ksyms(struct wp_out *o)
 		return 0;
 	}
 	if (wp_ksyms__hidden(o->ksyms)) {
-		pr_warn("kernel symbol addresses are hidden (kernel.kptr_restrict): "
-			"kernel frames will have no names (counted as ksym_unresolved)");
+		pr_warn("kernel symbol addresses are hidden (kernel.kptr_restrict, or no "
+			"CAP_SYSLOG): kernel frames will have no names (counted as ksym_unresolved)");
 		return 0;
 	}
 	o->ksym_done = calloc(wp_ksyms__count(o->ksyms), 1);
@@ -682,7 +689,9 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 		if (!p)
 			return -ENOMEM;
 		if (!p->known) {
-			err = proc_scan(o, p, e->time_ns);
+			/* Mappings that predate the first sample: as of the
+			 * process's exec, or of the recording's start. */
+			err = proc_scan(o, p, p->epoch ? p->epoch : o->start_ns);
 			if (err < 0)
 				return err;
 		}
@@ -821,6 +830,7 @@ static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 		p->known = false;
 		p->backoff = 0;
 		p->last_scan = 0;
+		p->epoch = e->time_ns;
 		if (o->eager_maps) {
 			err = proc_scan(o, p, e->time_ns);
 			if (err < 0)

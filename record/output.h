@@ -60,6 +60,9 @@ void wp_out__set_stack_maps(struct wp_out *o, int kstacks_fd, int ustacks_fd,
 /* Follow mode records mappings at exec right away; system mode waits for
  * the process's next sample. */
 void wp_out__set_eager_maps(struct wp_out *o, bool eager);
+/* The recording's start (CLOCK_MONOTONIC ns): the time of mappings read
+ * from /proc for processes that did not exec while recorded. */
+void wp_out__set_start(struct wp_out *o, uint64_t start_ns);
 /* Load /proc/kallsyms (after attaching: the first samples do not wait). */
 int wp_out__load_ksyms(struct wp_out *o);
 

@@ -25,14 +25,17 @@ b=$!
 trap 'kill $b 2>/dev/null; wait; rm -rf "$TMPD"' EXIT
 sleep 0.1
 start=$(date +%s%N)
+c0=$(proc_cpu "$b")
 ok "records the system for -d 1" wp-record -q -F $F -d 1 -o "$TMPD/d.wpd"
+c1=$(proc_cpu "$b")
 elapsed=$((($(date +%s%N) - start) / 1000000))
 within "$elapsed" 1000 400 "in about a second (${elapsed} ms)"
 dur=$(jval "$TMPD/d.wpd" '$j->{duration_ns}')
 within "$dur" 1000000000 100000000 "duration_ns is about 1 s"
 is "$(jval "$TMPD/d.wpd" '$j->{read}{finished}')" true "the file is complete"
-cmp_ok "$(jval "$TMPD/d.wpd" '$j->{samples_selected}' -p "$b")" ">" $((F / 2)) \
-	"a running process is recorded"
+expect_samples "$(jval "$TMPD/d.wpd" '$j->{samples_selected}' -p "$b")" $F \
+	"$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
+	"a running process is recorded: freq x its CPU time meanwhile (+/-15%)" 15
 within "$(fn_pct "$TMPD/d.wpd" hot_a -p "$b")" 66.7 8 "and symbolised"
 kill "$b"
 done_testing
