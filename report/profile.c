@@ -231,7 +231,7 @@ static int load_stack(struct wp_profile *p, const struct wpd_record *rec,
 		return 0; /* a repeat: ids name one stack, keep the first */
 	n = (size_t)st->nkernel + st->nuser;
 	if (WP_GROW(p->stacks, p->stacks_cap, p->nstacks + 1) ||
-	    WP_GROW(p->ips, p->ips_cap, p->nips + n) ||
+	    WP_GROW(p->ips, p->ips_cap, p->nips + n + 1) || /* never NULL, even for [] */
 	    wp_map__put(&p->stack_ids, st->id, p->nstacks))
 		return -ENOMEM;
 	e = &p->stacks[p->nstacks++];
