@@ -373,7 +373,7 @@ static int push_frames(struct resolver *r, size_t n, struct rstack *out)
 	struct wp_profile *p = r->p;
 
 	if (p->nframe_ids + n > UINT32_MAX ||
-	    WP_GROW(p->frame_ids, p->frame_ids_cap, p->nframe_ids + n))
+	    WP_GROW(p->frame_ids, p->frame_ids_cap, p->nframe_ids + n + 1)) /* never NULL */
 		return -ENOMEM;
 	memcpy(p->frame_ids + p->nframe_ids, r->scratch, n * sizeof(*r->scratch));
 	out->off = (uint32_t)p->nframe_ids;
