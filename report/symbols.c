@@ -300,7 +300,7 @@ static int elf_build_id(Elf *e, uint8_t *buf, size_t len)
 	return 0;
 }
 
-int wp_elf_build_id(const char *path, uint8_t *buf, size_t len)
+int wp_elf_path_build_id(const char *path, uint8_t *buf, size_t len)
 {
 	struct elf_file f;
 	int ret;

@@ -77,7 +77,7 @@ bool wp_dso__usable(struct wp_dso *d);
  * Read the NT_GNU_BUILD_ID of an ELF file into buf (at most len bytes).
  * Returns the id's length, 0 if the file has none, or a negative errno.
  */
-int wp_elf_build_id(const char *path, uint8_t *buf, size_t len);
+int wp_elf_path_build_id(const char *path, uint8_t *buf, size_t len);
 
 /* Lowercase hex of a build-id into out (2 * len + 1 bytes). */
 void wp_build_id_hex(const uint8_t *id, size_t len, char *out);

@@ -91,7 +91,7 @@ static void test_self(void)
 
 	if (!ok(find_mapping(a, &m) == 0, "mapping of this program found"))
 		return;
-	n = wp_elf_build_id(m.path, id, sizeof(id));
+	n = wp_elf_path_build_id(m.path, id, sizeof(id));
 	ok(n == 20, "build-id of %s read (%d bytes)", m.path, n);
 	tap_diag("text mapping at file offset 0x%" PRIx64, m.pgoff);
 
@@ -167,7 +167,7 @@ static void test_libc(void)
 
 		if (!ok(find_mapping(a + 1, &m) == 0, "%s: mapping found", names[i]))
 			continue;
-		n = wp_elf_build_id(m.path, id, sizeof(id));
+		n = wp_elf_path_build_id(m.path, id, sizeof(id));
 		d = wp_symbolizer__dso(s, m.path, id, n > 0 ? (size_t)n : 0);
 		if (!ok(wp_dso__lookup(d, file_off(&m, a + 1), &sym) == 1,
 			"%s: resolved in %s (pgoff 0x%" PRIx64 ")", names[i], m.path, m.pgoff))
@@ -200,7 +200,7 @@ static void test_speed(void)
 		ok(0, "libc mapping");
 		return;
 	}
-	n = wp_elf_build_id(m.path, id, sizeof(id));
+	n = wp_elf_path_build_id(m.path, id, sizeof(id));
 	d = wp_symbolizer__dso(s, m.path, id, n > 0 ? (size_t)n : 0);
 	wp_dso__lookup(d, file_off(&m, a), &sym); /* loads the table */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -232,7 +232,7 @@ static void test_missing(void)
 	ok(wp_dso__lookup(d, 0x100, &sym) == 0, "missing file: no name");
 	d = wp_symbolizer__dso(s, "/etc/hostname", NULL, 0);
 	ok(wp_dso__lookup(d, 0, &sym) == 0, "not an ELF file: no name");
-	ok(wp_elf_build_id("/nonexistent", (uint8_t[20]){ 0 }, 20) == -ENOENT,
+	ok(wp_elf_path_build_id("/nonexistent", (uint8_t[20]){ 0 }, 20) == -ENOENT,
 	   "build-id of a missing file: -ENOENT");
 	wp_symbolizer__free(s);
 }
