@@ -342,7 +342,11 @@ static int user_frame(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *
 		return 0;
 	}
 	if (wp_dso__lookup(d, off, &sym) == 1) {
-		if (intern_str(r, sym.name, wp_dso__name(d), 0, id))
+		char *pretty = wp_demangle(sym.name);
+
+		n = intern_str(r, pretty ? pretty : sym.name, wp_dso__name(d), 0, id);
+		free(pretty);
+		if (n)
 			return -ENOMEM;
 	} else {
 		n = snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, wp_dso__name(d), off);

@@ -6,6 +6,7 @@
  */
 #include "report/symbols.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +187,36 @@ const char *wp_dso__path(const struct wp_dso *d)
 uint32_t wp_dso__index(const struct wp_dso *d)
 {
 	return d->index;
+}
+
+typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
+
+char *wp_demangle(const char *name)
+{
+	static cxa_demangle_fn demangle;
+	static bool tried;
+	int status = 0;
+	char *out;
+
+	if (name[0] != '_' || name[1] != 'Z')
+		return NULL;
+	if (!tried) {
+		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+
+		tried = true;
+		if (h)
+			*(void **)&demangle = dlsym(h, "__cxa_demangle");
+		if (!demangle)
+			pr_info("no C++ demangler (libstdc++.so.6): names stay mangled");
+	}
+	if (!demangle)
+		return NULL;
+	out = demangle(name, NULL, NULL, &status);
+	if (status != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- ELF reading ------------------------------------------------------- */
@@ -555,8 +586,8 @@ static int dso_load(struct wp_dso *d)
 		}
 		goto use;
 	}
-	/* "//anon", "[heap]"...: nothing to open */
-	if (d->path[0] != '/')
+	/* "//anon", "[heap]", memfd (anonymous memory)...: nothing to open */
+	if (d->path[0] != '/' || strncmp(d->path, "/memfd:", 7) == 0)
 		return 0;
 	plen = strlen(d->path);
 	if (plen > sizeof(deleted) - 1 &&

@@ -79,6 +79,14 @@ bool wp_dso__usable(struct wp_dso *d);
  */
 int wp_elf_path_build_id(const char *path, uint8_t *buf, size_t len);
 
+/*
+ * The demangled form of a C++ (Itanium ABI) symbol such as "_ZN3foo3barEv"
+ * ("foo::bar()"), malloc'd (the caller frees it), or NULL when name is not
+ * mangled or cannot be demangled. The demangler is libstdc++'s, loaded on
+ * first use; without libstdc++ names stay mangled.
+ */
+char *wp_demangle(const char *name);
+
 /* Lowercase hex of a build-id into out (2 * len + 1 bytes). */
 void wp_build_id_hex(const uint8_t *id, size_t len, char *out);
 

@@ -12,6 +12,7 @@
 #include "report/folded.h"
 #include "report/json.h"
 #include "report/summary.h"
+#include "report/symbols.h"
 #include "report/util.h"
 #include "tests/lib/tap.h"
 
@@ -152,11 +153,30 @@ static void test_containers(void)
 	wp_arena__release(&a);
 }
 
+static void demangled_is(const char *in, const char *want)
+{
+	char *got = wp_demangle(in);
+
+	is_str(got, want, "demangle %s", in);
+	free(got);
+}
+
+static void test_demangle(void)
+{
+	demangled_is("_ZN3foo3barEv", "foo::bar()");
+	demangled_is("_ZNSt6vectorIiSaIiEE9push_backERKi",
+		     "std::vector<int, std::allocator<int> >::push_back(int const&)");
+	ok(wp_demangle("main") == NULL, "demangle: C names are not mangled");
+	ok(wp_demangle("_Zbogus") == NULL, "demangle: invalid mangling stays as is");
+	ok(wp_demangle("_") == NULL && wp_demangle("") == NULL, "demangle: short names");
+}
+
 int main(void)
 {
 	test_folded();
 	test_json();
 	test_text();
 	test_containers();
+	test_demangle();
 	return done_testing();
 }
