@@ -87,6 +87,21 @@ static __always_inline bool wanted(__u32 tgid)
 	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
 }
 
+/* The sample interrupted user mode: the kernel stack is empty, do not ask
+ * for it (it costs a callchain setup). Unknown architectures ask. */
+static __always_inline bool in_user_mode(struct bpf_perf_event_data *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+	/* struct pt_regs is ABI (ptrace); cs is its 18th word. Since FRED it
+	 * is a u16 in a union, and the ctx may only be read by whole words. */
+	return (((const __u64 *)&ctx->regs)[17] & 3) == 3;
+#elif defined(__TARGET_ARCH_arm64)
+	return (ctx->regs.pstate & 0xf) == 0; /* PSR_MODE_EL0t */
+#else
+	return false;
+#endif
+}
+
 static __always_inline void fill_sample(struct wp_sample_event *e, __u64 pid_tgid,
 					 __u32 flags, __s32 kid, __s32 uid)
 {
@@ -121,8 +136,11 @@ int wp_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 
 	task = (struct task_struct *)bpf_get_current_task();
-	/* Kernel stack: empty (-EFAULT) when the sample hit user mode. */
-	kid = wp_force_inline ? -1 : bpf_get_stackid(ctx, &kstacks, 0);
+	/* Kernel stack: none when the sample hit user mode. */
+	if (in_user_mode(ctx))
+		kid = -EFAULT;
+	else
+		kid = wp_force_inline ? -1 : bpf_get_stackid(ctx, &kstacks, 0);
 	if (kid < 0 && kid != -EFAULT)
 		kinline = true;
 	if (kid < 0)

@@ -53,19 +53,23 @@ struct wp_session {
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[1024];
-	size_t len;
+	char *buf = NULL, *line, *next;
 
 	/* libbpf's warnings are details of a failure wp-record reports
 	 * itself: show them with -vv, its debug output with -vvv. */
 	if (level == LIBBPF_DEBUG ? wp_log_verbosity <= WP_LOG_DEBUG
 				  : wp_log_verbosity < WP_LOG_DEBUG)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	len = strlen(buf);
-	while (len && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	pr_debug("libbpf: %s", buf);
+	/* whole, not truncated: a verifier log is many lines long */
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		pr_debug("%s", line);
+	}
+	free(buf);
 	return 0;
 }
 
@@ -231,11 +235,14 @@ int wp_session__open(const struct wp_session_opts *opts, struct wp_session **out
 
 	err = wp_bpf__load(s->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			pr_err("cannot load the BPF programs: %s: %s", strerror(-err), need_caps);
+		/* The capabilities were checked: EACCES is most likely the
+		 * verifier (or a security module) saying no. */
+		if (err == -EPERM)
+			pr_err("cannot load the BPF programs: %s: %s (-vv shows libbpf's log)",
+			       strerror(-err), need_caps);
 		else
-			pr_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
-			       strerror(-err));
+			pr_err("cannot load the BPF programs: %s (the kernel refused them; "
+			       "-vv shows libbpf's log and the verifier's)", strerror(-err));
 		goto fail;
 	}
 	*out = s;
