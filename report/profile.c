@@ -245,6 +245,26 @@ static int load_stack(struct wp_profile *p, const struct wpd_record *rec,
 	return 0;
 }
 
+/* Records of ts at or before time t (records are sorted by time). */
+static size_t comm_upper(const struct tid_state *ts, uint64_t t)
+{
+	size_t lo = 0, hi = ts->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ts->recs[mid].time <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * A thread's records are kept as runs: sorted by time, and no two
+ * neighbours name the same comm, so each record is a change point.
+ */
 static int load_thread(struct wp_profile *p, const struct wpd_record *rec)
 {
 	struct wpd_thread th;
@@ -256,20 +276,24 @@ static int load_thread(struct wp_profile *p, const struct wpd_record *rec)
 	t = tid_get(p, th.tid);
 	if (!t || WP_GROW(t->recs, t->cap, t->n + 1))
 		return -ENOMEM;
-	/* keep sorted by time; equal times keep file order */
-	i = t->n;
-	while (i > 0 && t->recs[i - 1].time > th.time_ns) {
-		t->recs[i] = t->recs[i - 1];
-		i--;
-	}
+	/* the pid is needed for address spaces even without samples */
+	if (!pid_get(p, th.pid))
+		return -ENOMEM;
+	i = comm_upper(t, th.time_ns); /* equal times keep file order */
+	if (i > 0 && t->recs[i - 1].comm_str == th.comm_str)
+		return 0; /* the same name again: no change */
+	memmove(t->recs + i + 1, t->recs + i, (t->n - i) * sizeof(*t->recs));
 	t->recs[i].time = th.time_ns;
 	t->recs[i].comm_str = th.comm_str;
 	t->n++;
-	for (i = 1; i < t->n && !p->comm_changes; i++)
-		if (t->recs[i].comm_str != t->recs[0].comm_str)
-			p->comm_changes = true;
-	/* the pid is needed for address spaces even without samples */
-	return pid_get(p, th.pid) ? 0 : -ENOMEM;
+	/* the next run had this name too: it now starts here */
+	if (i + 1 < t->n && t->recs[i + 1].comm_str == th.comm_str) {
+		memmove(t->recs + i + 1, t->recs + i + 2, (t->n - i - 2) * sizeof(*t->recs));
+		t->n--;
+	}
+	if (t->n > 1)
+		p->comm_changes = true;
+	return 0;
 }
 
 static int load_mmap(struct wp_profile *p, const struct wpd_record *rec)
@@ -346,20 +370,25 @@ static int load_ksym(struct wp_profile *p, const struct wpd_record *rec)
 static uint64_t mm_epoch(const struct wp_profile *p, uint32_t pid, uint64_t t)
 {
 	const struct pid_state *ps;
-	size_t i;
+	size_t lo = 0, hi;
 
 	if (!p->resets || !(ps = prof_pid(p, pid)))
 		return 0;
-	for (i = ps->n; i > 0; i--)
-		if (ps->resets[i - 1] <= t)
-			return ps->resets[i - 1];
-	return 0;
+	hi = ps->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ps->resets[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? ps->resets[lo - 1] : 0;
 }
 
 /*
- * Start time of the comm run of tid containing t: the time of the record
- * in effect at t, moved back over records naming the same comm. 0: the
- * first run (also for samples older than every record).
+ * Start time of the comm run of tid in effect at t; 0 for the first run
+ * (also for samples older than every record: a thread is first seen late).
  */
 static uint64_t comm_epoch(const struct wp_profile *p, uint32_t tid, uint64_t t)
 {
@@ -368,14 +397,8 @@ static uint64_t comm_epoch(const struct wp_profile *p, uint32_t tid, uint64_t t)
 
 	if (!p->comm_changes || !(ts = prof_tid(p, tid)) || ts->n < 2)
 		return 0;
-	for (i = ts->n; i > 0 && ts->recs[i - 1].time > t; i--)
-		;
-	if (i == 0)
-		return 0;
-	i--;
-	while (i > 0 && ts->recs[i - 1].comm_str == ts->recs[i].comm_str)
-		i--;
-	return i == 0 ? 0 : ts->recs[i].time;
+	i = comm_upper(ts, t);
+	return i <= 1 ? 0 : ts->recs[i - 1].time;
 }
 
 static uint64_t group_hash(const struct wp_group *g)

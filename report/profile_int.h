@@ -44,7 +44,7 @@ struct comm_rec {
 	uint32_t comm_str;
 };
 
-/* Per thread: its THREAD records sorted by time. */
+/* Per thread: its names over time, one record per change, sorted by time. */
 struct tid_state {
 	uint32_t tid;
 	struct comm_rec *recs;

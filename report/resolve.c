@@ -423,16 +423,22 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 static const char *group_comm(const struct wp_profile *p, const struct wp_group *g)
 {
 	const struct tid_state *ts = prof_tid(p, g->tid);
+	size_t lo = 0, hi;
 	const char *s;
-	size_t i;
 
 	if (!ts || !ts->n)
 		return "";
-	i = 0;
-	if (g->comm_epoch)
-		for (i = ts->n - 1; i > 0 && ts->recs[i].time > g->comm_epoch; i--)
-			;
-	s = prof_str(p, ts->recs[i].comm_str, NULL);
+	/* the run in effect at the epoch (0: the first run) */
+	hi = ts->n;
+	while (g->comm_epoch && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ts->recs[mid].time <= g->comm_epoch)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s = prof_str(p, ts->recs[lo ? lo - 1 : 0].comm_str, NULL);
 	return s ? s : "";
 }
 

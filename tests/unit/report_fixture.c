@@ -30,6 +30,7 @@
  * simple.wpd: pid 100 tid 100 only (fx_b self 2/3, fx_c self 1/3).
  * unfinished.wpd: simple.wpd without its FINISH record.
  * unknown.wpd: simple.wpd plus one record of a type from the future.
+ * renames.wpd: thread names out of time order, repeated, and renamed back.
  */
 #include <elf.h>
 #include <errno.h>
@@ -427,6 +428,74 @@ static int write_full(const char *dir)
 	return fx_close(&x);
 }
 
+/*
+ * renames.wpd: thread names arriving out of time order and repeated.
+ * tid 103: "late" at T0 + 2 s is written before "early" at T0; "early"
+ * is repeated at T0 + 1 s (no change). tid 104 is renamed back and forth.
+ */
+static int write_renames(const char *dir)
+{
+	const uint64_t s2[] = { LEAF(fx_c), RET(fx_main) };
+	struct fx x;
+	int ret = fx_open(&x, dir, "renames.wpd", 0);
+
+	if (ret)
+		return ret;
+	meta(&x);
+	str(&x, STR_EXE, self.path);
+	str(&x, 20, "early");
+	str(&x, 21, "late");
+	str(&x, 22, "a");
+	str(&x, 23, "b");
+	stack(&x, 2, 0, NULL, 0, s2, 2);
+	mmap_rec(&x, T0, 100, STR_EXE, self.build_id, self.build_id_len);
+	thread(&x, T0 + 2 * SEC, 100, 103, 21);
+	thread(&x, T0, 100, 103, 20);
+	thread(&x, T0 + SEC, 100, 103, 20);
+	samples(&x, 100, 103, 2, 6, T0 + SEC / 2);   /* early */
+	samples(&x, 100, 103, 2, 4, T0 + 5 * SEC / 2); /* late */
+	thread(&x, T0, 100, 104, 22);
+	thread(&x, T0 + SEC, 100, 104, 23);
+	thread(&x, T0 + 2 * SEC, 100, 104, 22);
+	samples(&x, 100, 104, 2, 1, T0 + SEC / 2);     /* a */
+	samples(&x, 100, 104, 2, 2, T0 + 3 * SEC / 2); /* b */
+	samples(&x, 100, 104, 2, 3, T0 + 5 * SEC / 2); /* a again */
+	stats(&x, WPD_REC_FINISH, 16, 0);
+	return fx_close(&x);
+}
+
+static void check_renames(const char *dir)
+{
+	static const struct {
+		uint32_t tid;
+		const char *comm;
+		uint64_t count;
+	} want[] = {
+		{ 103, "early", 6 }, { 103, "late", 4 }, { 104, "a", 4 }, { 104, "b", 2 },
+	};
+	char path[4096], err[256];
+	struct wp_profile *p;
+	size_t i, k;
+
+	snprintf(path, sizeof(path), "%s/renames.wpd", dir);
+	if (!ok(wp_profile__load(path, NULL, &p, err, sizeof(err)) == 0, "renames.wpd loads"))
+		return;
+	ok(wp_profile__resolve(p, NULL) == 0, "renames.wpd resolves");
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		uint64_t n = 0;
+
+		for (i = 0; i < wp_profile__ngroups(p); i++) {
+			const struct wp_group *g = wp_profile__group(p, i);
+
+			if (g->tid == want[k].tid && strcmp(g->comm, want[k].comm) == 0)
+				n += g->count;
+		}
+		is_int(n, want[k].count, "tid %u named %s: %" PRIu64 " samples", want[k].tid,
+		       want[k].comm, want[k].count);
+	}
+	wp_profile__free(p);
+}
+
 /* N samples over 64 threads and 4096 stacks of this binary: for benchmarks. */
 static int write_big(const char *dir, uint64_t n)
 {
@@ -666,6 +735,7 @@ int main(void)
 	is_int(write_simple(dir, "simple.wpd", true, false), 0, "simple.wpd written");
 	is_int(write_simple(dir, "unfinished.wpd", false, false), 0, "unfinished.wpd written");
 	is_int(write_simple(dir, "unknown.wpd", true, true), 0, "unknown.wpd written");
+	is_int(write_renames(dir), 0, "renames.wpd written");
 	if (big && *big) {
 		uint64_t n = strtoull(big, NULL, 10);
 
@@ -673,6 +743,7 @@ int main(void)
 	}
 	check_full(dir);
 	check_simple(dir);
+	check_renames(dir);
 	if (!keep) {
 		char cmd[256];
 
