@@ -298,9 +298,12 @@ int wpd_offcpu_builder__add(struct wpd_offcpu_builder *ob, const struct wpd_offc
 			return -ERANGE;
 		delta = (int64_t)(o->start_ns - ob->last_ns);
 	} else {
-		if (ob->last_ns - o->start_ns > INT64_MAX)
+		uint64_t back = ob->last_ns - o->start_ns;
+
+		/* down to INT64_MIN, which has no positive counterpart */
+		if (back > (uint64_t)INT64_MAX + 1)
 			return -ERANGE;
-		delta = -(int64_t)(ob->last_ns - o->start_ns);
+		delta = back == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)back;
 	}
 	if (dur > UINT64_MAX - o->start_ns) {
 		dur = UINT64_MAX - o->start_ns;

@@ -428,8 +428,8 @@ void wpd_samples_builder__reset(struct wpd_samples_builder *sb);
 /* OFFCPU batch: add intervals in any order (starts are stored as signed
  * deltas), finish patches the count. add returns 0, 1 if it clamped a
  * value a reader would refuse (runq_ns to duration_ns, duration_ns so the
- * end fits in 64 bits), or -ERANGE (nothing added) if the start is more
- * than INT64_MAX ns away from the previous one. */
+ * end fits in 64 bits), or -ERANGE (nothing added) if the start minus the
+ * previous one does not fit in an int64_t. */
 struct wpd_offcpu_builder {
 	struct wpd_buf buf;
 	uint64_t base_ns, last_ns;

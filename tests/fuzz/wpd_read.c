@@ -18,6 +18,7 @@
 #include "format/wpd.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,122 @@ static void put_all(int fd, const uint8_t *p, size_t n)
 		p += r;
 		n -= (size_t)r;
 	}
+}
+
+/*
+ * OFFCPU: what the iterator accepts satisfies the spec's invariants, and
+ * the builder rebuilds the same intervals from it (values, not bytes: the
+ * input's base and varint padding are free).
+ */
+static uint64_t check_offcpu(const struct wpd_record *rec)
+{
+	static struct wpd_offcpu_builder ob; /* zero-initialised = __init */
+	struct wpd_offcpu_iter it, it2;
+	struct wpd_offcpu o, o2;
+	struct wpd_record rec2;
+	uint64_t acc = 0;
+	uint32_t n = 0;
+	int ret;
+
+	if (wpd_offcpu_iter__init(&it, rec) < 0)
+		return 0;
+	wpd_offcpu_builder__reset(&ob);
+	while ((ret = wpd_offcpu_iter__next(&it, &o)) == 1) {
+		CHECK(o.runq_ns <= o.duration_ns);
+		CHECK(o.duration_ns <= UINT64_MAX - o.start_ns);
+		CHECK(wpd_offcpu_builder__add(&ob, &o) == 0);
+		acc += o.start_ns + o.duration_ns + o.pid + o.tid + o.cpu + o.stack_id +
+		       o.reason + o.waker_pid + o.waker_tid + o.waker_stack_id;
+		n++;
+	}
+	CHECK(ret == 0 || ret == -EBADMSG);
+	CHECK(wpd_offcpu_iter__next(&it, &o) == ret); /* errors are sticky */
+	CHECK(wpd_offcpu_builder__finish(&ob) == n && !ob.buf.oom);
+	rec2 = (struct wpd_record){ .type = WPD_REC_OFFCPU, .size = (uint32_t)ob.buf.len,
+				    .data = ob.buf.data };
+	CHECK(wpd_offcpu_iter__init(&it2, &rec2) == 0 && it2.remaining == n);
+	CHECK(wpd_offcpu_iter__init(&it, rec) == 0);
+	while (n--) {
+		CHECK(wpd_offcpu_iter__next(&it, &o) == 1);
+		CHECK(wpd_offcpu_iter__next(&it2, &o2) == 1);
+		CHECK(memcmp(&o, &o2, sizeof(o)) == 0);
+	}
+	CHECK(wpd_offcpu_iter__next(&it2, &o2) == 0);
+	return acc;
+}
+
+/* OFFCPU_AGG: the same, with the period. */
+static uint64_t check_offcpu_agg(const struct wpd_record *rec)
+{
+	static struct wpd_offcpu_agg_builder ab;
+	struct wpd_offcpu_agg_iter it, it2;
+	struct wpd_offcpu_agg a, a2;
+	struct wpd_record rec2;
+	uint64_t acc = 0;
+	uint32_t n = 0;
+	int ret;
+
+	if (wpd_offcpu_agg_iter__init(&it, rec) < 0)
+		return 0;
+	CHECK(it.from_ns <= it.to_ns);
+	wpd_offcpu_agg_builder__reset(&ab);
+	while ((ret = wpd_offcpu_agg_iter__next(&it, &a)) == 1) {
+		CHECK(a.intervals >= 1 && a.runq_ns <= a.total_ns);
+		CHECK(wpd_offcpu_agg_builder__add(&ab, &a) == 0);
+		acc += a.intervals + a.total_ns + a.runq_ns + a.pid + a.tid + a.stack_id +
+		       a.reason + a.waker_pid + a.waker_tid + a.waker_stack_id;
+		n++;
+	}
+	CHECK(ret == 0 || ret == -EBADMSG);
+	CHECK(wpd_offcpu_agg_iter__next(&it, &a) == ret);
+	CHECK(wpd_offcpu_agg_builder__finish(&ab, it.from_ns, it.to_ns) == n &&
+	      !ab.buf.oom);
+	rec2 = (struct wpd_record){ .type = WPD_REC_OFFCPU_AGG,
+				    .size = (uint32_t)ab.buf.len, .data = ab.buf.data };
+	CHECK(wpd_offcpu_agg_iter__init(&it2, &rec2) == 0 && it2.remaining == n);
+	CHECK(it2.from_ns == it.from_ns && it2.to_ns == it.to_ns);
+	CHECK(wpd_offcpu_agg_iter__init(&it, rec) == 0);
+	while (n--) {
+		CHECK(wpd_offcpu_agg_iter__next(&it, &a) == 1);
+		CHECK(wpd_offcpu_agg_iter__next(&it2, &a2) == 1);
+		CHECK(memcmp(&a, &a2, sizeof(a)) == 0);
+	}
+	CHECK(wpd_offcpu_agg_iter__next(&it2, &a2) == 0);
+	return acc;
+}
+
+/* TASK and THREAD_TIME: decode, encode, decode again: the same struct. */
+static uint64_t check_task(const struct wpd_record *rec)
+{
+	static struct wpd_buf b;
+	struct wpd_task t, t2;
+	struct wpd_record rec2;
+
+	if (wpd_decode_task(rec, &t) < 0)
+		return 0;
+	wpd_encode_task(&b, &t);
+	CHECK(b.len == 32 && memcmp(b.data, rec->data, 32) == 0);
+	rec2 = (struct wpd_record){ .type = WPD_REC_TASK, .size = (uint32_t)b.len,
+				    .data = b.data };
+	CHECK(wpd_decode_task(&rec2, &t2) == 0 && memcmp(&t, &t2, sizeof(t)) == 0);
+	return t.time_ns + t.kind + t.pid + t.tid + t.parent_pid + t.parent_tid + t.comm_str;
+}
+
+static uint64_t check_thread_time(const struct wpd_record *rec)
+{
+	static struct wpd_buf b;
+	struct wpd_thread_time t, t2;
+	struct wpd_record rec2;
+
+	if (wpd_decode_thread_time(rec, &t) < 0)
+		return 0;
+	CHECK(t.first_ns <= t.last_ns && t.oncpu_ns <= t.last_ns - t.first_ns);
+	wpd_encode_thread_time(&b, &t);
+	CHECK(b.len == 48 && memcmp(b.data, rec->data, 44) == 0);
+	rec2 = (struct wpd_record){ .type = WPD_REC_THREAD_TIME, .size = (uint32_t)b.len,
+				    .data = b.data };
+	CHECK(wpd_decode_thread_time(&rec2, &t2) == 0 && memcmp(&t, &t2, sizeof(t)) == 0);
+	return t.pid + t.tid + t.oncpu_ns + t.first_ns + t.last_ns + t.switches + t.flags;
 }
 
 /* Decode one record by type, touching every byte the decoder hands out. */
@@ -131,6 +248,18 @@ static void decode_record(const struct wpd_record *rec)
 	case WPD_REC_KSYM:
 		if (wpd_decode_ksym(rec, &k) == 0)
 			acc += k.start + k.size + k.name_str + k.module_str;
+		break;
+	case WPD_REC_OFFCPU:
+		acc += check_offcpu(rec);
+		break;
+	case WPD_REC_OFFCPU_AGG:
+		acc += check_offcpu_agg(rec);
+		break;
+	case WPD_REC_TASK:
+		acc += check_task(rec);
+		break;
+	case WPD_REC_THREAD_TIME:
+		acc += check_thread_time(rec);
 		break;
 	}
 	sink += acc;
