@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wp-convert's output formats. Each format is one function that writes a
- * resolved profile to an open stream; convert/main.c owns the options,
- * the input and the output file.
+ * wp-convert's output formats (libwpconvert, shared with wp-diff). Each
+ * format is one function that writes a resolved profile to an open
+ * stream; convert/main.c owns the options, the input and the output file.
  */
 #ifndef WP_CONVERT_CONVERT_H
 #define WP_CONVERT_CONVERT_H
@@ -14,7 +14,7 @@
 #include "report/folded.h"
 #include "report/profile.h"
 
-struct convert_ctx {
+struct wp_convert_ctx {
 	const char *input;
 	struct wp_profile *prof;        /* loaded and resolved */
 	const struct wp_filter *filter;
@@ -24,6 +24,6 @@ struct convert_ctx {
 };
 
 /* 0 or a negative errno (-EIO: writing failed). */
-int convert_folded(struct convert_ctx *c);
+int wp_convert_folded(struct wp_convert_ctx *c);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "common/log.h"
 
-int convert_folded(struct convert_ctx *c)
+int wp_convert_folded(struct wp_convert_ctx *c)
 {
 	struct wp_folded_opts o = {
 		.filter = c->filter,

@@ -17,12 +17,12 @@
 
 struct format {
 	const char *name;
-	int (*write)(struct convert_ctx *c);
+	int (*write)(struct wp_convert_ctx *c);
 	const char *what;
 };
 
 static const struct format formats[] = {
-	{ "folded", convert_folded, "folded stacks for flamegraph.pl, inferno, speedscope" },
+	{ "folded", wp_convert_folded, "folded stacks for flamegraph.pl, inferno, speedscope" },
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -193,7 +193,7 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
  * The output goes to a temporary file renamed over FILE at the end, so
  * a failed conversion never leaves a truncated FILE behind.
  */
-static int write_output(const struct convert_opts *o, struct convert_ctx *ctx)
+static int write_output(const struct convert_opts *o, struct wp_convert_ctx *ctx)
 {
 	char *tmp = NULL;
 	mode_t mask;
@@ -244,7 +244,7 @@ static int cmd_convert(int argc, char **argv)
 {
 	struct convert_opts o = { 0 };
 	struct wp_resolve_opts ro = { 0 };
-	struct convert_ctx ctx = { 0 };
+	struct wp_convert_ctx ctx = { 0 };
 	struct wp_profile *p = NULL;
 	char err[512];
 	int ret;
