@@ -62,7 +62,6 @@ struct wp_profile_read {
 	/* Dangling references: things that name an id never defined. */
 	uint64_t dangling_stack_samples; /* samples naming an unknown stack id */
 	uint64_t dangling_strings;       /* thread/mmap/ksym naming an unknown string */
-	uint64_t samples_unknown_kind;   /* reserved for kinds this build drops */
 };
 
 /* Frames (function level). */
