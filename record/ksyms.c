@@ -187,7 +187,12 @@ int wp_ksyms__load(const char *path, struct wp_ksyms **out)
 		line = end + 1;
 	}
 
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ent);
+	/* /proc/kallsyms is usually in address order already: check before
+	 * paying for a sort of 100k+ entries */
+	for (i = 1; i < ks->n && ks->syms[i - 1].start <= ks->syms[i].start; i++)
+		;
+	if (i < ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ent);
 	/* drop duplicate addresses (aliases), then compute sizes */
 	for (i = 0, j = 0; i < ks->n; i++) {
 		if (j && ks->syms[j - 1].start == ks->syms[i].start)

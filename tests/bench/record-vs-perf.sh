@@ -5,6 +5,10 @@
 #  slowdown      fixed work (burn -n, one thread per CPU) timed bare and
 #                under each recorder; best of BENCH_REPS runs each,
 #                interleaved; ratio to bare
+#  recorder CPU  CPU time (user + system) of the recorder process itself
+#                while it records a running burn (-p, 5 s): its own
+#                overhead, measurable even on a busy machine (the sampling
+#                cost in the kernel lands on the workload, in the slowdown)
 #  bytes/sample  (size of a 6 s recording - size of a 2 s one) /
 #                (samples of the 6 s one - samples of the 2 s one): the
 #                marginal cost, without fixed headers, metadata and symbols
@@ -69,6 +73,18 @@ bare=$(min <"$T/bare"); wpt=$(min <"$T/wp"); perft=$(min <"$T/perf")
 [ -n "$bare" ] && [ -n "$wpt" ] && [ -n "$perft" ] || die "a slowdown run failed"
 wp_slow=$(calc "$wpt / $bare" 4); perf_slow=$(calc "$perft / $bare" 4)
 
+# ---- recorder CPU ----------------------------------------------------------
+"$WL/burn" -s 0 -t "$THREADS" >/dev/null &
+burner=$!
+sleep 0.2
+/usr/bin/time -f "%U %S" -o "$T/wt" "$WP_BIN/wp-record" -q -f -F "$F" -d 5 -p $burner -o "$T/c.wpd" ||
+	die "wp-record -p failed"
+/usr/bin/time -f "%U %S" -o "$T/pt" perf record -q -g -F "$F" -p $burner -o "$T/c.data" -- sleep 5 \
+	>/dev/null 2>&1 || die "perf record -p failed"
+kill $burner; wait $burner 2>/dev/null
+wp_cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$T/wt"); perf_cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$T/pt")
+wp_cn=$("$T/wpd-times" "$T/c.wpd" | awk '{ print $2 }'); perf_cn=$(perf_samples "$T/c.data")
+
 # ---- bytes per sample --------------------------------------------------
 for s in 2 6; do
 	"$WP_BIN/wp-record" -q -f -F "$F" -o "$T/b$s.wpd" -- "$WL/burn" -s $s >/dev/null || die "wp-record failed"
@@ -99,6 +115,8 @@ wp_first=$(median <"$T/wpf"); wp_first_meta=$(median <"$T/wpm"); perf_first=$(me
 printf '\n%-34s %14s %14s %10s\n' "" "wp-record" "perf record -g" "wp/perf"
 printf '%-34s %14s %14s %10s\n' "workload time, s (bare $(calc "$bare" 3))" "$(calc "$wpt" 3)" "$(calc "$perft" 3)" ""
 printf '%-34s %14s %14s %10s\n' "slowdown (time / bare)" "$wp_slow" "$perf_slow" "$(calc "($wp_slow - 1) / ($perf_slow - 1 + 1e-9)" 2)x overhead"
+printf '%-34s %14s %14s %10s\n' "recorder CPU for 5 s, s" "$wp_cpu" "$perf_cpu" "$(calc "$wp_cpu / ($perf_cpu + 1e-9)" 2)"
+printf '%-34s %14s %14s\n' "  (samples recorded)" "$wp_cn" "$perf_cn"
 printf '%-34s %14s %14s %10s\n' "marginal bytes per sample" "$wp_bps" "$perf_bps" "$(calc "$wp_bps / $perf_bps" 4)"
 printf '%-34s %14s %14s\n' "  (2 s / 6 s: bytes)" "$wsz2/$wsz6" "$psz2/$psz6"
 printf '%-34s %14s %14s\n' "  (2 s / 6 s: samples)" "$wn2/$wn6" "$pn2/$pn6"
@@ -113,5 +131,6 @@ echo
 check "$wp_slow <= $perf_slow + 0.005" "slowdown no worse than perf's ($wp_slow vs $perf_slow, 0.5% noise allowance)"
 check "$wp_bps * 10 <= $perf_bps" "bytes/sample <= 1/10 of perf's ($wp_bps vs $perf_bps)"
 check "$wp_first <= 50" "first sample <= 50 ms ($wp_first ms)"
+check "$wp_cpu <= $perf_cpu + 0.01" "recorder CPU no more than perf's ($wp_cpu s vs $perf_cpu s)"
 [ "${BENCH_STRICT:-0}" = 1 ] && [ $missed = 1 ] && exit 1
 exit 0
