@@ -65,6 +65,8 @@ struct record {
 	struct wp_out *out;
 	struct wp_status status;
 	struct wp_counters counters;
+	sigset_t stop_signals;   /* SIGINT, SIGTERM */
+	sigset_t orig_mask;      /* the caller's, for the command */
 };
 
 /* ---- signals ------------------------------------------------------------ */
@@ -85,6 +87,9 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 		sig_forward = sig;
 }
 
+/* Installed after the command is forked, so it inherits the caller's
+ * dispositions (an ignored SIGINT or SIGPIPE stays ignored), not ours;
+ * SIGINT and SIGTERM are blocked from start until then. */
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -488,12 +493,14 @@ static int record__run(struct record *r)
 	}
 
 	if (r->opts.argv) {
-		err = wp_target__launch(&r->target, r->opts.argv);
+		err = wp_target__launch(&r->target, r->opts.argv, &r->orig_mask);
 		if (err) {
 			pr_err("cannot fork: %s", strerror(-err));
 			goto cleanup;
 		}
 	}
+	install_signals();
+	sigprocmask(SIG_UNBLOCK, &r->stop_signals, NULL);
 
 	so.mode = r->opts.system_wide ? WP_TARGET_SYSTEM : WP_TARGET_FOLLOW;
 	so.self_tgid = (uint32_t)getpid();
@@ -635,6 +642,10 @@ int cmd_record(int argc, char **argv)
 	m2 = clock_ns(CLOCK_MONOTONIC);
 	r.start_mono = m1 + (m2 - m1) / 2;
 	wp_target__init(&r.target);
+	sigemptyset(&r.stop_signals);
+	sigaddset(&r.stop_signals, SIGINT);
+	sigaddset(&r.stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &r.stop_signals, &r.orig_mask);
 
 	ret = parse_options(&r, argc, argv);
 	if (ret)
@@ -646,7 +657,6 @@ int cmd_record(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	install_signals();
 	wp_session__setup_libbpf_log();
 	ret = record__run(&r) ? 1 : 0;
 out:

@@ -24,7 +24,7 @@ void wp_target__init(struct wp_target *t)
 		t->pidfds[i] = -1;
 }
 
-int wp_target__launch(struct wp_target *t, char *const argv[])
+int wp_target__launch(struct wp_target *t, char *const argv[], const sigset_t *mask)
 {
 	int go[2], ep[2], err;
 	pid_t pid;
@@ -58,6 +58,7 @@ int wp_target__launch(struct wp_target *t, char *const argv[])
 		while (r < 0 && errno == EINTR);
 		if (r != 1)
 			_exit(127);
+		sigprocmask(SIG_SETMASK, mask, NULL);
 		execvp(argv[0], argv);
 		err = errno;
 		if (write(ep[1], &err, sizeof(err)) < 0)

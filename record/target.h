@@ -8,6 +8,7 @@
 #define WP_RECORD_TARGET_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,8 +28,10 @@ struct wp_target {
 };
 
 void wp_target__init(struct wp_target *t);
-/* Fork the command; it waits until wp_target__start(). 0 or -errno. */
-int wp_target__launch(struct wp_target *t, char *const argv[]);
+/* Fork the command; it waits until wp_target__start(), then sets its
+ * signal mask to *mask (wp-record blocks signals while it forks, so the
+ * command inherits the caller's dispositions untouched). 0 or -errno. */
+int wp_target__launch(struct wp_target *t, char *const argv[], const sigset_t *mask);
 /* Let the child exec. -errno (reported) when exec failed. */
 int wp_target__start(struct wp_target *t, const char *cmd);
 /* Check -p pids exist and resolve thread ids to their process; errors are

@@ -59,6 +59,15 @@ like "$(cat "$TMPD/err")" "cannot run '.*no-such-command': No such file or direc
 test -e "$TMPD/m.wpd"
 is $? 1 "no output file is left behind"
 
+# The command inherits wp-record's caller's signal state, not wp-record's
+# (an ignored SIGPIPE would break pipelines; an ignored SIGINT must stay so).
+want=$(grep -E '^Sig(Ign|Blk)' /proc/self/status)
+ok "records grep" wp-record -q -o "$TMPD/s.wpd" -- grep -E '^Sig(Ign|Blk)' /proc/self/status
+is "$(cat "$TMPD/out")" "$want" "the command's ignored and blocked signals are the caller's"
+want=$(trap '' INT; grep -E '^SigIgn' /proc/self/status)
+got=$(trap '' INT; wp-record -q -f -o "$TMPD/s.wpd" -- grep -E '^SigIgn' /proc/self/status)
+is "$got" "$want" "an ignored SIGINT stays ignored"
+
 # Default output name, in the current directory.
 (cd "$TMPD" && wp-record -q -- true) >/dev/null 2>&1
 test -s "$TMPD/wp.wpd"
