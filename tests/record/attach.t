@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # wp-record -p PID[,PID]: attach to running processes, all their threads,
 # until they exit or -d elapses; unknown pids are refused.
 . "$WP_SRC/tests/lib/tap.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # Losses are counted, never silent: a tiny ring buffer and stacks copied
 # inline (2 KiB records) at a high rate overflow it, and lost.ringbuf_full
 # says by how much.

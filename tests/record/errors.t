@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # Usage errors exit 2, failures exit 1, each with a message that says why;
 # nothing is attached and no file is left behind.
 . "$WP_SRC/tests/lib/tap.sh"

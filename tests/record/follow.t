@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # Children are followed in the kernel: fork, fork+exec, with -- and -p.
 . "$WP_SRC/tests/lib/tap.sh"
 . "$WP_SRC/tests/record/lib.sh"

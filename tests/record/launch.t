@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # wp-record -- COMMAND: the command runs, its exit status is reported and
 # stored, and the samples match its CPU time and its known shape.
 . "$WP_SRC/tests/lib/tap.sh"

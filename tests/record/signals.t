@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # SIGINT/SIGTERM end a recording cleanly (FINISH written, exit 0); with a
 # command, a signal sent to wp-record goes on to the command; kill -9
 # leaves a file readable up to its last flushed block (flushed every second).

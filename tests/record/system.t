@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
 # wp-record -a: the whole system, for -d SECONDS or while a command runs.
 . "$WP_SRC/tests/lib/tap.sh"
 . "$WP_SRC/tests/record/lib.sh"
 need_root
 
 F=499
-ok "records the system while a command runs" \
-	wp-record -a -F $F -o "$TMPD/a.wpd" -- "$WL/burn" -s 1.5 -p -u
-cp "$TMPD/out" "$TMPD/burn.out"
+wp-record -a -F $F -o "$TMPD/a.wpd" -- "$WL/burn" -s 1.5 -p -u >"$TMPD/burn.out" 2>"$TMPD/err" &
+self=$!
+wait $self
+is $? 0 "records the system while a command runs"
 like "$(cat "$TMPD/err")" "command exited with status 0" "the command's status is reported"
 pid=$(pid_of "$TMPD/burn.out")
 cpu=$(cpu_of "$TMPD/burn.out")
@@ -17,7 +19,7 @@ expect_samples "$(jval "$TMPD/a.wpd" '$j->{samples_selected}' -p "$pid")" $F "$c
 	"the command's samples = freq x its CPU time (+/-10%)"
 within "$(fn_pct "$TMPD/a.wpd" hot_a -p "$pid")" 66.7 6 \
 	"hot_a: 2/3 of the command's samples (lazy mapping snapshot)"
-is "$(jval "$TMPD/a.wpd" '$j->{samples_selected}' -c wp-record)" 0 "wp-record does not record itself"
+is "$(jval "$TMPD/a.wpd" '$j->{samples_selected}' -p "$self")" 0 "wp-record does not record itself"
 
 # -d alone; a second process is seen without being named.
 "$WL/burn" -s 0 >/dev/null &
