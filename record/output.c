@@ -868,35 +868,53 @@ int wp_out__event(void *ctx, void *data, size_t size)
 
 /* ---- STATS, flush, FINISH ------------------------------------------- */
 
-static void put_counters(struct wpd_buf *b, const struct wp_out *o,
-			 const struct wp_counters *bpf, bool lost_only)
+/* STATS at every flush: the recording so far, every drop counter (zeros
+ * too: "nothing lost" is information), and the diagnostic counters that
+ * are not zero. FINISH adds totals one can also count in the file. The
+ * record is written every second, so it is kept small. */
+static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_counters *bpf,
+		      uint64_t duration_ns, uint64_t now_ns, bool finish)
 {
-	int i;
-
-	for (i = 0; bpf && i < WP_CNT_MAX; i++)
-		if (!lost_only || counter_is_lost(i))
-			wpd_kv__put_u64(b, wp_counter_name(i), bpf->c[i]);
-	for (i = 0; i < WP_OUT_LOST_MAX; i++)
-		wpd_kv__put_u64(b, out_lost_names[i], o->st.lost[i]);
-}
-
-static int write_stats(struct wp_out *o, const struct wp_counters *bpf)
-{
-	struct wpd_buf *b = &o->buf;
+	const struct { const char *key; uint64_t v; } diag[] = {
+		{ "bpf.kernel_stack_inline", bpf ? bpf->c[WP_CNT_KSTACK_INLINE] : 0 },
+		{ "bpf.user_stack_inline", bpf ? bpf->c[WP_CNT_USTACK_INLINE] : 0 },
+		{ "bpf.user_stack_empty", bpf ? bpf->c[WP_CNT_USTACK_EMPTY] : 0 },
+		{ "bpf.idle_samples", bpf ? bpf->c[WP_CNT_IDLE] : 0 },
+		{ "bpf.children_followed", bpf ? bpf->c[WP_CNT_FOLLOWED] : 0 },
+		{ "stack_hash_collisions", wp_stacks__collisions(o->stacks) },
+		{ "ksym_unresolved", o->st.ksym_unresolved },
+		{ "mmap_rescans", o->st.maps_rescans },
+		{ "exec_events", o->st.exec_events },
+		{ "samples_out_of_order", o->st.out_of_order },
+	};
+	size_t i;
 
 	wpd_buf__reset(b);
 	wpd_kv__put_u64(b, WPD_STAT_SAMPLES, o->st.samples);
-	put_counters(b, o, bpf, false);
-	wpd_kv__put_u64(b, "stacks", o->st.stacks);
-	wpd_kv__put_u64(b, "stack_hash_collisions", wp_stacks__collisions(o->stacks));
-	wpd_kv__put_u64(b, "ksyms", o->st.ksyms);
-	wpd_kv__put_u64(b, "ksym_unresolved", o->st.ksym_unresolved);
-	wpd_kv__put_u64(b, "mmaps", o->st.mmaps);
-	wpd_kv__put_u64(b, "mmap_rescans", o->st.maps_rescans);
-	wpd_kv__put_u64(b, "threads", o->st.threads);
-	wpd_kv__put_u64(b, "exec_events", o->st.exec_events);
-	wpd_kv__put_u64(b, "samples_out_of_order", o->st.out_of_order);
-	return wpd_writer__add_buf(o->w, WPD_REC_STATS, b);
+	wpd_kv__put_u64(b, WPD_STAT_DURATION, duration_ns);
+	wpd_kv__put_u64(b, WPD_STAT_END_MONO, now_ns);
+	for (i = 0; i < WP_CNT_MAX; i++)
+		if (counter_is_lost(i))
+			wpd_kv__put_u64(b, wp_counter_name(i), bpf ? bpf->c[i] : 0);
+	for (i = 0; i < WP_OUT_LOST_MAX; i++)
+		wpd_kv__put_u64(b, out_lost_names[i], o->st.lost[i]);
+	for (i = 0; i < sizeof(diag) / sizeof(diag[0]); i++)
+		if (diag[i].v || finish)
+			wpd_kv__put_u64(b, diag[i].key, diag[i].v);
+	if (finish) {
+		wpd_kv__put_u64(b, wp_counter_name(WP_CNT_SAMPLES), bpf ? bpf->c[WP_CNT_SAMPLES] : 0);
+		wpd_kv__put_u64(b, "stacks", o->st.stacks);
+		wpd_kv__put_u64(b, "ksyms", o->st.ksyms);
+		wpd_kv__put_u64(b, "mmaps", o->st.mmaps);
+		wpd_kv__put_u64(b, "threads", o->st.threads);
+	}
+}
+
+static int write_stats(struct wp_out *o, const struct wp_counters *bpf,
+		       uint64_t duration_ns, uint64_t now_ns)
+{
+	put_stats(o, &o->buf, bpf, duration_ns, now_ns, false);
+	return wpd_writer__add_buf(o->w, WPD_REC_STATS, &o->buf);
 }
 
 int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
@@ -906,8 +924,11 @@ int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
 	err = wp_out__end_drain(o);
 	if (!err)
 		err = emit_samples(o);
-	if (!err)
-		err = write_stats(o, bpf);
+	if (!err) {
+		uint64_t now = mono_ns();
+
+		err = write_stats(o, bpf, o->start_ns ? now - o->start_ns : 0, now);
+	}
 	if (!err)
 		err = wpd_writer__flush(o->w);
 	return err;
@@ -924,13 +945,9 @@ int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
 	if (!err)
 		err = emit_samples(o);
 	if (!err)
-		err = write_stats(o, bpf);
+		err = write_stats(o, bpf, duration_ns, end_mono_ns);
 	if (!err) {
-		wpd_buf__reset(b);
-		wpd_kv__put_u64(b, WPD_STAT_DURATION, duration_ns);
-		wpd_kv__put_u64(b, WPD_STAT_END_MONO, end_mono_ns);
-		wpd_kv__put_u64(b, WPD_STAT_SAMPLES, o->st.samples);
-		put_counters(b, o, bpf, true);
+		put_stats(o, b, bpf, duration_ns, end_mono_ns, true);
 		if (extra && extra->len)
 			wpd_buf__put(b, extra->data, extra->len);
 		err = wpd_writer__add_buf(o->w, WPD_REC_FINISH, b);
