@@ -10,34 +10,9 @@
 struct wp_ksyms {
 	struct wp_ksym_ent *syms;
 	size_t n, cap;
-	char *names;   /* arena; offset 0 is "" */
-	size_t names_len, names_cap;
+	char *names;   /* the file's text, names NUL-terminated in place */
 	bool hidden;
-	uint32_t last_module; /* arena offset of the last module name seen */
 };
-
-static int arena_add(struct wp_ksyms *ks, const char *s, size_t len, uint32_t *off)
-{
-	if (ks->names_len + len + 1 > ks->names_cap) {
-		size_t ncap = ks->names_cap ? ks->names_cap * 2 : (4u << 20);
-		char *n;
-
-		while (ncap < ks->names_len + len + 1)
-			ncap *= 2;
-		n = realloc(ks->names, ncap);
-		if (!n)
-			return -ENOMEM;
-		ks->names = n;
-		ks->names_cap = ncap;
-	}
-	if (ks->names_len + len + 1 > UINT32_MAX)
-		return -E2BIG;
-	*off = (uint32_t)ks->names_len;
-	memcpy(ks->names + ks->names_len, s, len);
-	ks->names[ks->names_len + len] = '\0';
-	ks->names_len += len + 1;
-	return 0;
-}
 
 static int hexval(int c)
 {
@@ -50,23 +25,22 @@ static int hexval(int c)
 	return -1;
 }
 
-/* "ffffffff81000000 T _stext" or "... t foo\t[module]" */
-static int parse_line(struct wp_ksyms *ks, const char *p, const char *end)
+/* "ffffffff81000000 T _stext" or "... t foo\t[module]": names are
+ * terminated in place, nothing is copied (120k+ symbols). */
+static int parse_line(struct wp_ksyms *ks, char *line, char *end)
 {
+	struct wp_ksym_ent *e;
 	uint64_t addr = 0;
-	const char *name, *name_end, *mod = NULL, *mod_end = NULL;
-	char type;
-	int v, err;
+	char *p = line, *name, *name_end, type;
+	int v;
 
 	while (p < end && (v = hexval(*p)) >= 0) {
 		addr = addr << 4 | (uint64_t)v;
 		p++;
 	}
-	if (p + 3 > end || *p != ' ')
+	if (p + 3 > end || *p != ' ' || p[2] != ' ')
 		return 0;
 	type = p[1];
-	if (p[2] != ' ')
-		return 0;
 	/* functions only: that is what stacks point into */
 	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 		return 0;
@@ -75,11 +49,6 @@ static int parse_line(struct wp_ksyms *ks, const char *p, const char *end)
 		;
 	if (name_end == name)
 		return 0;
-	if (name_end < end && *name_end == '\t' && name_end + 1 < end && name_end[1] == '[') {
-		mod = name_end + 2;
-		for (mod_end = mod; mod_end < end && *mod_end != ']'; mod_end++)
-			;
-	}
 
 	if (ks->n == ks->cap) {
 		size_t ncap = ks->cap ? ks->cap * 2 : 65536;
@@ -90,29 +59,20 @@ static int parse_line(struct wp_ksyms *ks, const char *p, const char *end)
 		ks->syms = n;
 		ks->cap = ncap;
 	}
-	struct wp_ksym_ent *e = &ks->syms[ks->n];
-
+	e = &ks->syms[ks->n++];
 	e->start = addr;
 	e->size = 0;
+	e->name_off = (uint32_t)(name - ks->names);
 	e->module_off = 0;
-	err = arena_add(ks, name, name_end - name, &e->name_off);
-	if (err)
-		return err;
-	if (mod) {
-		size_t mlen = mod_end - mod;
+	if (name_end + 1 < end && name_end[1] == '[') {
+		char *mod = name_end + 2, *mod_end = memchr(mod, ']', end - mod);
 
-		/* modules come in runs: reuse the previous copy */
-		if (ks->last_module && strlen(ks->names + ks->last_module) == mlen &&
-		    !memcmp(ks->names + ks->last_module, mod, mlen)) {
-			e->module_off = ks->last_module;
-		} else {
-			err = arena_add(ks, mod, mlen, &e->module_off);
-			if (err)
-				return err;
-			ks->last_module = e->module_off;
+		if (mod_end) {
+			*mod_end = '\0';
+			e->module_off = (uint32_t)(mod - ks->names);
 		}
 	}
-	ks->n++;
+	*name_end = '\0';
 	return 0;
 }
 
@@ -131,28 +91,24 @@ int wp_ksyms__load(const char *path, struct wp_ksyms **out)
 	struct wp_ksyms *ks;
 	char *buf = NULL, *line;
 	size_t blen = 0, bcap = 0, i, j;
-	uint32_t off;
 	int fd, err = 0;
 
 	*out = NULL;
 	ks = calloc(1, sizeof(*ks));
 	if (!ks)
 		return -ENOMEM;
-	err = arena_add(ks, "", 0, &off);
-	if (err)
-		goto out;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
-	/* Read it whole: procfs hands out ~4 KiB per read otherwise. */
+	/* Read it whole: procfs hands out a page or so per read otherwise. */
 	for (;;) {
 		ssize_t r;
 
 		if (bcap - blen < (1u << 16)) {
-			size_t ncap = bcap ? bcap * 2 : (16u << 20);
+			size_t ncap = bcap ? bcap * 2 : (8u << 20);
 			char *n = realloc(buf, ncap);
 
 			if (!n) {
@@ -163,7 +119,7 @@ int wp_ksyms__load(const char *path, struct wp_ksyms **out)
 			buf = n;
 			bcap = ncap;
 		}
-		r = read(fd, buf + blen, bcap - blen);
+		r = read(fd, buf + blen, bcap - blen - 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -176,10 +132,17 @@ int wp_ksyms__load(const char *path, struct wp_ksyms **out)
 		blen += r;
 	}
 	close(fd);
+	if (blen > UINT32_MAX) {
+		err = -E2BIG;
+		goto out;
+	}
+	buf[blen] = '\0';
+	ks->names = buf;
+	buf = NULL;
 
-	for (line = buf; line < buf + blen;) {
-		char *nl = memchr(line, '\n', buf + blen - line);
-		char *end = nl ? nl : buf + blen;
+	for (line = ks->names; line < ks->names + blen;) {
+		char *nl = memchr(line, '\n', ks->names + blen - line);
+		char *end = nl ? nl : ks->names + blen;
 
 		err = parse_line(ks, line, end);
 		if (err)

@@ -14,7 +14,7 @@
 struct wp_ksym_ent {
 	uint64_t start;
 	uint32_t size;      /* to the next symbol; 0 for the last one */
-	uint32_t name_off;  /* into the table's name arena */
+	uint32_t name_off;  /* into the table's copy of the file */
 	uint32_t module_off; /* 0: the kernel image */
 };
 

@@ -553,16 +553,15 @@ static int record__run(struct record *r)
 		r->opts.system_wide ? "the system" : "the command",
 		(unsigned long long)r->opts.freq, wp_session__ncpus(r->session));
 
-	/* Samples queue in the ring buffer meanwhile. */
-	err = wp_out__load_ksyms(r->out);
+	/* Samples queue in the ring buffer meanwhile. /proc/kallsyms is
+	 * read when the first kernel frame needs a name (about 100 ms of
+	 * CPU, spared to recordings that never see one). */
 	for (i = 0; !err && i < r->target.npids; i++)
 		err = wp_out__snapshot_pid(r->out, (uint32_t)r->target.pids[i], r->start_mono);
 	if (err) {
 		pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 		goto cleanup;
 	}
-	pr_debug("kernel symbols loaded at +%.1f ms",
-		 (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 	wp_status__init(&r->status, r->opts.quiet);
 
 	err = record__loop(r);

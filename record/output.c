@@ -222,6 +222,7 @@ void wp_out__set_start(struct wp_out *o, uint64_t start_ns)
 
 int wp_out__load_ksyms(struct wp_out *o)
 {
+	uint64_t t0 = mono_ns();
 	int err;
 
 	o->ksyms_tried = true;
@@ -239,7 +240,8 @@ int wp_out__load_ksyms(struct wp_out *o)
 	o->ksym_done = calloc(wp_ksyms__count(o->ksyms), 1);
 	if (!o->ksym_done)
 		return -ENOMEM;
-	pr_debug("loaded %zu kernel symbols", wp_ksyms__count(o->ksyms));
+	pr_debug("loaded %zu kernel symbols in %.1f ms", wp_ksyms__count(o->ksyms),
+		 (mono_ns() - t0) / 1e6);
 	return 0;
 }
 

@@ -63,7 +63,8 @@ void wp_out__set_eager_maps(struct wp_out *o, bool eager);
 /* The recording's start (CLOCK_MONOTONIC ns): the time of mappings read
  * from /proc for processes that did not exec while recorded. */
 void wp_out__set_start(struct wp_out *o, uint64_t start_ns);
-/* Load /proc/kallsyms (after attaching: the first samples do not wait). */
+/* Load /proc/kallsyms. Done by itself when the first kernel frame needs a
+ * name (so after attaching: the first samples do not wait for it). */
 int wp_out__load_ksyms(struct wp_out *o);
 
 /* Record the mappings of a process now (-p targets at start). */
