@@ -83,19 +83,39 @@ static bool comm_eq(const char *want, const char *comm)
 	return n == WPD_COMM_LEN - 1 && strlen(want) > n && memcmp(want, comm, n) == 0;
 }
 
-bool wp_filter__match(const struct wp_filter *f, const struct wp_group *g)
+bool wp_filter__match_ids(const struct wp_filter *f, uint32_t pid, uint32_t tid,
+			  const char *comm)
 {
 	size_t i;
 
-	if (f->npids && !has_id(f->pids, f->npids, g->pid))
+	if (f->npids && !has_id(f->pids, f->npids, pid))
 		return false;
-	if (f->ntids && !has_id(f->tids, f->ntids, g->tid))
+	if (f->ntids && !has_id(f->tids, f->ntids, tid))
 		return false;
 	if (f->ncomms) {
 		for (i = 0; i < f->ncomms; i++)
-			if (comm_eq(f->comms[i], g->comm ? g->comm : ""))
+			if (comm_eq(f->comms[i], comm ? comm : ""))
 				return true;
 		return false;
 	}
 	return true;
+}
+
+bool wp_filter__match(const struct wp_filter *f, const struct wp_group *g)
+{
+	return wp_filter__match_ids(f, g->pid, g->tid, g->comm);
+}
+
+bool wp_filter__match_thread(const struct wp_filter *f, const struct wp_profile *p,
+			     const struct wp_thread_acct *t)
+{
+	size_t i, n;
+
+	if (!f->ncomms || wp_profile__tid_ncomms(p, t->tid) == 0)
+		return wp_filter__match_ids(f, t->pid, t->tid, t->comm);
+	n = wp_profile__tid_ncomms(p, t->tid);
+	for (i = 0; i < n; i++)
+		if (wp_filter__match_ids(f, t->pid, t->tid, wp_profile__tid_comm(p, t->tid, i)))
+			return true;
+	return false;
 }

@@ -41,5 +41,11 @@ int wp_filter__add_comm(struct wp_filter *f, const char *comm);
 bool wp_filter__active(const struct wp_filter *f);
 /* The group must have been resolved (for its comm). */
 bool wp_filter__match(const struct wp_filter *f, const struct wp_group *g);
+/* A thread's row: its pid and tid, and with --comm any name it had. */
+bool wp_filter__match_thread(const struct wp_filter *f, const struct wp_profile *p,
+			     const struct wp_thread_acct *t);
+/* Fields, for other records (wakers: the woken thread at the time). */
+bool wp_filter__match_ids(const struct wp_filter *f, uint32_t pid, uint32_t tid,
+			  const char *comm);
 
 #endif

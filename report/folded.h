@@ -9,6 +9,18 @@
  * colour hint flamegraph.pl and inferno strip). Identical lines are
  * merged; lines are sorted bytewise, so output is deterministic.
  *
+ * Off-CPU groups are the thread's stack at switch-out followed by one
+ * pseudo frame naming the reason, "[off-cpu:sleep]", "[off-cpu:blocked]",
+ * "[off-cpu:preempted]", "[off-cpu:other]", "[off-cpu:unknown]": they
+ * share the on-CPU stacks' code paths (a hot/cold flame graph) and stay
+ * distinguishable. With per_thread the first field is "comm-TID".
+ *
+ * Counts are integers in the unit: samples (on-CPU: sample counts;
+ * off-CPU: time at the sampling period), or time (ns, us, ms: on-CPU
+ * weights, i.e. the calibrated period). Each line's exact total is
+ * rounded to the nearest integer once; a line that rounds to 0 is left
+ * out (counted in wp_folded_stats).
+ *
  * Escaping, so that no name can break the line format: ';' (the frame
  * separator) becomes ':', control characters (newline, CR, tab, ...) and
  * bytes that are not valid UTF-8 become '?'; an empty name is written
@@ -26,8 +38,24 @@
 #include "report/util.h"
 
 enum wp_unit {
-	WP_UNIT_SAMPLES = 0, /* event counts */
+	WP_UNIT_SAMPLES = 0, /* on-CPU: sample counts; off-CPU: time / period */
+	WP_UNIT_NS,
+	WP_UNIT_US,
+	WP_UNIT_MS,
 };
+
+/* "samples", "ns", "us", "ms" */
+const char *wp_unit__name(enum wp_unit u);
+/* 0 and *u, or -EINVAL for an unknown name. */
+int wp_unit__parse(const char *name, enum wp_unit *u);
+/* ns in the unit, rounded to the nearest (samples: at the sampling period). */
+uint64_t wp_unit__from_ns(const struct wp_profile *p, uint64_t ns, enum wp_unit u);
+/*
+ * A group's value in the unit, rounded: on-CPU in samples is its count,
+ * anything else its weight (ns) converted with wp_unit__from_ns().
+ */
+uint64_t wp_group__value(const struct wp_profile *p, const struct wp_group *g,
+			 enum wp_unit u);
 
 /* Append name to b escaped for a folded line. */
 void wp_folded_escape(struct wp_strbuf *b, const char *name);
@@ -36,11 +64,14 @@ struct wp_folded_opts {
 	const struct wp_filter *filter; /* NULL: everything */
 	uint32_t kinds;                 /* bit per enum wp_event_kind; 0: all */
 	enum wp_unit unit;
+	bool per_thread;                /* root "comm-TID" instead of "comm" */
 };
 
 struct wp_folded_stats {
 	uint64_t lines;   /* distinct stacks written */
 	uint64_t total;   /* sum of the counts written */
+	uint64_t dropped_lines; /* stacks whose count rounded to 0, left out */
+	uint64_t dropped_ns;    /* their time */
 };
 
 /*

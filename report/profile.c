@@ -11,11 +11,19 @@
  * sample's time, among the records read so far. resolve.c maps those
  * epochs back to mappings and names once everything is read, so MMAP and
  * THREAD records may come before or after the samples they describe.
+ *
+ * Off-CPU intervals (OFFCPU, OFFCPU_AGG) become groups of kind
+ * WP_EVENT_OFFCPU keyed by the same fields plus the reason, with the
+ * generations taken at the interval's start (the stack is the one at
+ * switch-out; for an OFFCPU_AGG entry, the start of its period). After the
+ * last record, finish() sets the on-CPU weights (sampling period, or
+ * calibrated to THREAD_TIME) and builds the per-thread accounting.
  */
 #include "report/profile_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +35,47 @@ const char *wp_event_kind__name(unsigned int kind)
 	switch (kind) {
 	case WP_EVENT_ONCPU:
 		return "on-cpu";
+	case WP_EVENT_OFFCPU:
+		return "off-cpu";
 	default:
 		return "unknown";
 	}
+}
+
+const char *wp_offcpu_reason__name(unsigned int reason)
+{
+	switch (reason) {
+	case WPD_OFF_UNKNOWN:
+		return "unknown";
+	case WPD_OFF_SLEEP:
+		return "sleep";
+	case WPD_OFF_BLOCKED:
+		return "blocked";
+	case WPD_OFF_PREEMPTED:
+		return "preempted";
+	default:
+		return "other";
+	}
+}
+
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Times of records other than samples, for the recording's bounds when
+ * the file does not give them. */
+static void note_time(struct wp_profile *p, uint64_t t)
+{
+	if (!p->ev_any) {
+		p->ev_first = p->ev_last = t;
+		p->ev_any = true;
+		return;
+	}
+	if (t < p->ev_first)
+		p->ev_first = t;
+	if (t > p->ev_last)
+		p->ev_last = t;
 }
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -265,17 +311,16 @@ static size_t comm_upper(const struct tid_state *ts, uint64_t t)
  * A thread's records are kept as runs: sorted by time, and no two
  * neighbours name the same comm, so each record is a change point.
  */
-static int load_thread(struct wp_profile *p, const struct wpd_record *rec)
+static int thread_name(struct wp_profile *p, const struct wpd_thread *thp)
 {
-	struct wpd_thread th;
+	struct wpd_thread th = *thp;
 	struct tid_state *t;
 	size_t i;
 
-	if (wpd_decode_thread(rec, &th))
-		return 1;
 	t = tid_get(p, th.tid);
 	if (!t || WP_GROW(t->recs, t->cap, t->n + 1))
 		return -ENOMEM;
+	t->pid = th.pid;
 	/* the pid is needed for address spaces even without samples */
 	if (!pid_get(p, th.pid))
 		return -ENOMEM;
@@ -294,6 +339,15 @@ static int load_thread(struct wp_profile *p, const struct wpd_record *rec)
 	if (t->n > 1)
 		p->comm_changes = true;
 	return 0;
+}
+
+static int load_thread(struct wp_profile *p, const struct wpd_record *rec)
+{
+	struct wpd_thread th;
+
+	if (wpd_decode_thread(rec, &th))
+		return 1;
+	return thread_name(p, &th);
 }
 
 static int load_mmap(struct wp_profile *p, const struct wpd_record *rec)
@@ -409,6 +463,7 @@ static uint64_t group_hash(const struct wp_group *g)
 	h = wp_hash64(h ^ (((uint64_t)g->stack_id << 32) | g->kind));
 	h = wp_hash64(h ^ g->mm_epoch);
 	h = wp_hash64(h ^ g->comm_epoch);
+	h = wp_hash64(h ^ g->reason);
 	return h;
 }
 
@@ -416,7 +471,7 @@ static bool group_eq(const struct wp_group *a, const struct wp_group *b)
 {
 	return a->pid == b->pid && a->tid == b->tid && a->stack_id == b->stack_id &&
 	       a->kind == b->kind && a->mm_epoch == b->mm_epoch &&
-	       a->comm_epoch == b->comm_epoch;
+	       a->comm_epoch == b->comm_epoch && a->reason == b->reason;
 }
 
 static int gslots_rehash(struct wp_profile *p, size_t ncap)
@@ -439,15 +494,22 @@ static int gslots_rehash(struct wp_profile *p, size_t ncap)
 	return 0;
 }
 
-static int add_event(struct wp_profile *p, const struct wp_group *key, uint64_t weight)
+static void group_add(struct wp_group *g, uint64_t count, uint64_t weight, uint64_t runq)
+{
+	g->count = sat_add(g->count, count);
+	g->weight = sat_add(g->weight, weight);
+	g->runq_ns = sat_add(g->runq_ns, runq);
+}
+
+/* Add count events weighing weight ns in all (runq ns of it in a run queue). */
+static int add_events(struct wp_profile *p, const struct wp_group *key, uint64_t count,
+		      uint64_t weight, uint64_t runq)
 {
 	struct wp_group *g;
 	size_t j;
 
 	if (p->last_group && group_eq(&p->groups[p->last_group - 1], key)) {
-		g = &p->groups[p->last_group - 1];
-		g->count++;
-		g->weight += weight;
+		group_add(&p->groups[p->last_group - 1], count, weight, runq);
 		return 0;
 	}
 	if ((p->ngroups + 1) * 2 > p->gslots_cap) {
@@ -459,8 +521,7 @@ static int add_event(struct wp_profile *p, const struct wp_group *key, uint64_t 
 	while (p->gslots[j]) {
 		g = &p->groups[p->gslots[j] - 1];
 		if (group_eq(g, key)) {
-			g->count++;
-			g->weight += weight;
+			group_add(g, count, weight, runq);
 			p->last_group = p->gslots[j];
 			return 0;
 		}
@@ -470,8 +531,9 @@ static int add_event(struct wp_profile *p, const struct wp_group *key, uint64_t 
 		return -ENOMEM;
 	g = &p->groups[p->ngroups++];
 	*g = *key;
-	g->count = 1;
+	g->count = count;
 	g->weight = weight;
+	g->runq_ns = runq;
 	p->gslots[j] = (uint32_t)p->ngroups;
 	p->last_group = p->ngroups;
 	return 0;
@@ -494,7 +556,8 @@ static int load_samples(struct wp_profile *p, const struct wpd_record *rec)
 		key.stack_id = s.stack_id;
 		key.mm_epoch = mm_epoch(p, s.pid, s.time_ns);
 		key.comm_epoch = comm_epoch(p, s.tid, s.time_ns);
-		if (add_event(p, &key, 1))
+		/* the weight (ns) is set by finish(), once THREAD_TIME is known */
+		if (add_events(p, &key, 1, 0, 0))
 			return -ENOMEM;
 		if (!p->read.samples || s.time_ns < p->read.first_ns)
 			p->read.first_ns = s.time_ns;
@@ -506,10 +569,237 @@ static int load_samples(struct wp_profile *p, const struct wpd_record *rec)
 	return ret < 0 ? 1 : 0;
 }
 
+/* ---- scheduler records ---------------------------------------------------- */
+
+static uint64_t waker_hash(const struct wp_waker *w)
+{
+	uint64_t h;
+
+	h = wp_hash64(((uint64_t)w->pid << 32) | w->tid);
+	h = wp_hash64(h ^ (((uint64_t)w->waker_pid << 32) | w->waker_tid));
+	h = wp_hash64(h ^ (((uint64_t)w->waker_stack_id << 32) | w->reason));
+	h = wp_hash64(h ^ w->comm_epoch);
+	h = wp_hash64(h ^ w->waker_mm_epoch);
+	h = wp_hash64(h ^ w->waker_comm_epoch);
+	return h;
+}
+
+static bool waker_eq(const struct wp_waker *a, const struct wp_waker *b)
+{
+	return a->pid == b->pid && a->tid == b->tid && a->waker_pid == b->waker_pid &&
+	       a->waker_tid == b->waker_tid && a->waker_stack_id == b->waker_stack_id &&
+	       a->reason == b->reason && a->comm_epoch == b->comm_epoch &&
+	       a->waker_mm_epoch == b->waker_mm_epoch &&
+	       a->waker_comm_epoch == b->waker_comm_epoch;
+}
+
+static int add_waker(struct wp_profile *p, const struct wp_waker *key, uint64_t count,
+		     uint64_t ns)
+{
+	struct wp_waker *w;
+	uint64_t h = waker_hash(key), idx;
+
+	for (;; h = wp_hash64(h + 1)) {
+		if (!wp_map__get(&p->waker_idx, h, &idx))
+			break;
+		w = &p->wakers[idx];
+		if (waker_eq(w, key)) {
+			w->count = sat_add(w->count, count);
+			w->total_ns = sat_add(w->total_ns, ns);
+			return 0;
+		}
+	}
+	if (WP_GROW(p->wakers, p->wakers_cap, p->nwakers + 1) ||
+	    wp_map__put(&p->waker_idx, h, p->nwakers))
+		return -ENOMEM;
+	w = &p->wakers[p->nwakers++];
+	*w = *key;
+	w->count = count;
+	w->total_ns = ns;
+	return 0;
+}
+
+/*
+ * One off-CPU interval or aggregated entry: t is its start (the stack's
+ * time), wake the time of its wakeup, count intervals of dur ns in all.
+ */
+struct offcpu_item {
+	uint32_t pid, tid, stack_id, reason;
+	uint32_t waker_pid, waker_tid, waker_stack_id;
+	uint64_t t, wake, count, dur, runq;
+};
+
+static int add_offcpu(struct wp_profile *p, struct offcpu_item *o)
+{
+	struct wp_group key;
+
+	if (o->reason > WPD_OFF_REASON_MAX)
+		o->reason = WPD_OFF_OTHER; /* a newer minor's reason */
+	if (o->reason == WPD_OFF_PREEMPTED)
+		o->runq = o->dur; /* all of it waits for a CPU, whatever the file says */
+	if (o->runq > o->dur)
+		o->runq = o->dur;
+	memset(&key, 0, sizeof(key));
+	key.kind = WP_EVENT_OFFCPU;
+	key.pid = o->pid;
+	key.tid = o->tid;
+	key.stack_id = o->stack_id;
+	key.reason = o->reason;
+	key.mm_epoch = mm_epoch(p, o->pid, o->t);
+	key.comm_epoch = comm_epoch(p, o->tid, o->t);
+	if (add_events(p, &key, o->count, o->dur, o->runq))
+		return -ENOMEM;
+	if ((o->waker_pid || o->waker_tid) && o->reason != WPD_OFF_PREEMPTED) {
+		struct wp_waker w;
+
+		memset(&w, 0, sizeof(w));
+		w.pid = o->pid;
+		w.tid = o->tid;
+		w.comm_epoch = key.comm_epoch;
+		w.waker_pid = o->waker_pid;
+		w.waker_tid = o->waker_tid;
+		w.waker_stack_id = o->waker_stack_id;
+		w.reason = o->reason;
+		w.waker_mm_epoch = mm_epoch(p, o->waker_pid, o->wake);
+		w.waker_comm_epoch = comm_epoch(p, o->waker_tid, o->wake);
+		if (add_waker(p, &w, o->count, o->dur - o->runq))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_offcpu(struct wp_profile *p, const struct wpd_record *rec,
+		       const struct wp_load_opts *opts)
+{
+	struct wpd_offcpu_iter it;
+	struct wpd_offcpu iv;
+	int ret;
+
+	if (wpd_offcpu_iter__init(&it, rec))
+		return 1;
+	while ((ret = wpd_offcpu_iter__next(&it, &iv)) > 0) {
+		struct offcpu_item o = {
+			.pid = iv.pid, .tid = iv.tid, .stack_id = iv.stack_id,
+			.reason = iv.reason, .waker_pid = iv.waker_pid,
+			.waker_tid = iv.waker_tid, .waker_stack_id = iv.waker_stack_id,
+			.t = iv.start_ns, .count = 1, .dur = iv.duration_ns,
+			.runq = iv.runq_ns,
+		};
+
+		/* the decoder checked that the end fits and runq <= duration */
+		o.wake = iv.start_ns + iv.duration_ns - iv.runq_ns;
+		if (add_offcpu(p, &o))
+			return -ENOMEM;
+		p->read.offcpu_intervals++;
+		note_time(p, iv.start_ns);
+		note_time(p, iv.start_ns + iv.duration_ns);
+		if (opts && opts->offcpu_cb) {
+			iv.reason = o.reason;
+			iv.runq_ns = o.runq;
+			opts->offcpu_cb(opts->cb_arg, &iv);
+		}
+	}
+	return ret < 0 ? 1 : 0;
+}
+
+static int load_offcpu_agg(struct wp_profile *p, const struct wpd_record *rec)
+{
+	struct wpd_offcpu_agg_iter it;
+	struct wpd_offcpu_agg a;
+	int ret;
+
+	if (wpd_offcpu_agg_iter__init(&it, rec))
+		return 1;
+	note_time(p, it.from_ns);
+	note_time(p, it.to_ns);
+	while ((ret = wpd_offcpu_agg_iter__next(&it, &a)) > 0) {
+		/* no individual times: the period's start stands for them */
+		struct offcpu_item o = {
+			.pid = a.pid, .tid = a.tid, .stack_id = a.stack_id,
+			.reason = a.reason, .waker_pid = a.waker_pid,
+			.waker_tid = a.waker_tid, .waker_stack_id = a.waker_stack_id,
+			.t = it.from_ns, .wake = it.from_ns, .count = a.intervals,
+			.dur = a.total_ns, .runq = a.runq_ns,
+		};
+
+		if (add_offcpu(p, &o))
+			return -ENOMEM;
+		p->read.offcpu_agg_entries++;
+		p->read.offcpu_agg_intervals = sat_add(p->read.offcpu_agg_intervals, a.intervals);
+	}
+	return ret < 0 ? 1 : 0;
+}
+
+static int load_task(struct wp_profile *p, const struct wpd_record *rec)
+{
+	struct wpd_task t;
+	struct tid_state *ts;
+
+	if (wpd_decode_task(rec, &t))
+		return 1;
+	p->read.tasks++;
+	note_time(p, t.time_ns);
+	switch (t.kind) {
+	case WPD_TASK_FORK:
+	case WPD_TASK_THREAD:
+	case WPD_TASK_EXEC:
+	case WPD_TASK_RENAME:
+		if (t.comm_str) {
+			struct wpd_thread th = {
+				.time_ns = t.time_ns, .pid = t.pid, .tid = t.tid,
+				.comm_str = t.comm_str,
+			};
+
+			if (thread_name(p, &th))
+				return -ENOMEM;
+		}
+		break;
+	case WPD_TASK_EXIT:
+		break;
+	default:
+		return 0; /* a kind from a newer minor: ignored */
+	}
+	ts = tid_get(p, t.tid);
+	if (!ts)
+		return -ENOMEM;
+	ts->pid = t.pid;
+	ts->task = true;
+	if (t.kind == WPD_TASK_FORK || t.kind == WPD_TASK_THREAD) {
+		/* a reused tid: the latest creation is the thread that lasts */
+		if (!ts->created || t.time_ns > ts->created_ns)
+			ts->created_ns = t.time_ns;
+		ts->created = true;
+	} else if (t.kind == WPD_TASK_EXIT) {
+		if (!ts->exited || t.time_ns > ts->exit_ns)
+			ts->exit_ns = t.time_ns;
+		ts->exited = true;
+	}
+	return 0;
+}
+
+static int load_thread_time(struct wp_profile *p, const struct wpd_record *rec)
+{
+	struct wpd_thread_time tt;
+	struct tid_state *ts;
+
+	if (wpd_decode_thread_time(rec, &tt))
+		return 1;
+	p->read.thread_times++;
+	note_time(p, tt.first_ns);
+	note_time(p, tt.last_ns);
+	ts = tid_get(p, tt.tid);
+	if (!ts)
+		return -ENOMEM;
+	ts->pid = tt.pid;
+	ts->tt = tt; /* cumulative: the last record in the file wins */
+	ts->has_tt = true;
+	return 0;
+}
+
 /* ---- the reading loop -------------------------------------------------- */
 
 static int load_record(struct wp_profile *p, const struct wpd_record *rec,
-		       struct wpd_stack *st)
+		       struct wpd_stack *st, const struct wp_load_opts *opts)
 {
 	switch (rec->type) {
 	case WPD_REC_META:
@@ -531,6 +821,14 @@ static int load_record(struct wp_profile *p, const struct wpd_record *rec,
 		return load_mmap_reset(p, rec);
 	case WPD_REC_KSYM:
 		return load_ksym(p, rec);
+	case WPD_REC_OFFCPU:
+		return load_offcpu(p, rec, opts);
+	case WPD_REC_OFFCPU_AGG:
+		return load_offcpu_agg(p, rec);
+	case WPD_REC_TASK:
+		return load_task(p, rec);
+	case WPD_REC_THREAD_TIME:
+		return load_thread_time(p, rec);
 	default:
 		/* the reader skips types it does not know; nothing else comes */
 		return 0;
@@ -546,7 +844,11 @@ static void count_dangling(struct wp_profile *p)
 	for (i = 0; i < p->ngroups; i++) {
 		const struct wp_group *g = &p->groups[i];
 
-		if (g->stack_id && !wp_map__get(&p->stack_ids, g->stack_id, &idx))
+		if (!g->stack_id || wp_map__get(&p->stack_ids, g->stack_id, &idx))
+			continue;
+		if (g->kind == WP_EVENT_OFFCPU)
+			p->read.dangling_stack_offcpu = sat_add(p->read.dangling_stack_offcpu, g->count);
+		else
 			p->read.dangling_stack_samples += g->count;
 	}
 	for (i = 0; i < p->ntids; i++)
@@ -564,6 +866,249 @@ static void count_dangling(struct wp_profile *p)
 	}
 }
 
+/* ---- after the last record ------------------------------------------------ */
+
+#define DEFAULT_FREQ_HZ 99 /* wp-record's default, for a file that does not say */
+
+/* Per thread, while finishing (parallel to p->tids). */
+struct tacc {
+	uint64_t samples, intervals, runq;
+	uint64_t off[WP_OFF_NREASONS];
+	uint64_t assigned; /* calibrated on-CPU ns handed out so far */
+	uint32_t gpid;     /* pid of its first group */
+	bool grouped, calibrate;
+};
+
+/* The recording's bounds: what the recorder stored, else the events'. */
+static bool rec_bounds(const struct wp_profile *p, uint64_t *start, uint64_t *end)
+{
+	const struct wp_profile_read *r = &p->read;
+	uint64_t first = p->ev_first, last = p->ev_last, dur;
+	bool any = p->ev_any;
+
+	if (r->samples) {
+		if (!any || r->first_ns < first)
+			first = r->first_ns;
+		if (!any || r->last_ns > last)
+			last = r->last_ns;
+		any = true;
+	}
+	if (!wp_profile__meta_u64(p, WPD_META_START_MONO, start)) {
+		if (!any)
+			return false;
+		*start = first;
+	}
+	if (!wp_profile__stat_u64(p, WPD_STAT_END_MONO, end)) {
+		if (wp_profile__stat_u64(p, WPD_STAT_DURATION, &dur) && dur <= UINT64_MAX - *start)
+			*end = *start + dur;
+		else
+			*end = any && last > *start ? last : *start;
+	}
+	if (*end < *start)
+		*end = *start;
+	return true;
+}
+
+/* On-CPU group weights: calibrated to THREAD_TIME, else count x period. */
+static void set_oncpu_weights(struct wp_profile *p, struct tacc *acc)
+{
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++) {
+		struct wp_group *g = &p->groups[i];
+		uint64_t idx;
+		struct tacc *a;
+		unsigned __int128 w;
+
+		if (g->kind != WP_EVENT_ONCPU)
+			continue;
+		wp_map__get(&p->tid_idx, g->tid, &idx); /* finish() made every tid */
+		a = &acc[idx];
+		if (a->calibrate) {
+			/* count <= samples: at most oncpu_ns */
+			w = (unsigned __int128)g->count * p->tids[idx].tt.oncpu_ns / a->samples;
+			a->assigned += (uint64_t)w;
+		} else {
+			w = ((unsigned __int128)g->count * 1000000000u + p->freq_hz / 2) / p->freq_hz;
+		}
+		g->weight = w > UINT64_MAX ? UINT64_MAX : (uint64_t)w;
+	}
+	/* what the floors left, 1 ns per group in file order: exact sums */
+	for (i = 0; i < p->ngroups; i++) {
+		struct wp_group *g = &p->groups[i];
+		uint64_t idx;
+
+		if (g->kind != WP_EVENT_ONCPU)
+			continue;
+		wp_map__get(&p->tid_idx, g->tid, &idx);
+		if (acc[idx].calibrate && acc[idx].assigned < p->tids[idx].tt.oncpu_ns) {
+			g->weight++;
+			acc[idx].assigned++;
+		}
+	}
+}
+
+static int thread_cmp(const void *a, const void *b)
+{
+	const struct wp_thread_acct *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
+			const struct tacc *a, bool bounds, uint64_t rs, uint64_t re,
+			struct wp_thread_acct *t)
+{
+	size_t k;
+
+	memset(t, 0, sizeof(*t));
+	t->tid = ts->tid;
+	t->pid = ts->has_tt ? ts->tt.pid : a->grouped ? a->gpid : ts->pid;
+	t->comm = "";
+	if (ts->n) {
+		const char *c = prof_str(p, ts->recs[ts->n - 1].comm_str, NULL);
+
+		t->comm = c ? c : "";
+	}
+	t->oncpu_samples = a->samples;
+	if (ts->has_tt) {
+		t->oncpu_ns = ts->tt.oncpu_ns;
+		t->oncpu_exact = true;
+		t->switches = ts->tt.switches;
+	} else {
+		double est = (double)a->samples * p->period_ns;
+
+		t->oncpu_ns = est >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)llround(est);
+	}
+	t->offcpu_known = p->sched;
+	for (k = 0; k < WP_OFF_NREASONS; k++) {
+		t->offcpu_by_reason_ns[k] = a->off[k];
+		t->offcpu_ns = sat_add(t->offcpu_ns, a->off[k]);
+	}
+	t->offcpu_intervals = a->intervals;
+	t->runq_ns = a->runq;
+	t->exited = ts->exited || (ts->has_tt && (ts->tt.flags & WPD_THREAD_TIME_EXITED));
+	if (ts->has_tt) {
+		t->lifetime_known = true;
+		t->start_ns = ts->tt.first_ns;
+		t->end_ns = ts->tt.last_ns;
+	} else if (bounds) {
+		t->lifetime_known = true;
+		t->start_ns = ts->created && ts->created_ns > rs ? ts->created_ns : rs;
+		/* an exit before the creation is an earlier thread's (tid reuse) */
+		t->end_ns = ts->exited && ts->exit_ns < re &&
+			    !(ts->created && ts->exit_ns < ts->created_ns) ? ts->exit_ns : re;
+		if (t->end_ns < t->start_ns)
+			t->end_ns = t->start_ns;
+	}
+	t->coverage = NAN;
+	if (t->lifetime_known) {
+		uint64_t acc_ns = sat_add(t->oncpu_ns, t->offcpu_ns);
+
+		t->lifetime_ns = t->end_ns - t->start_ns;
+		if (t->offcpu_known) {
+			t->unaccounted_ns = t->lifetime_ns > acc_ns ? t->lifetime_ns - acc_ns : 0;
+			if (t->lifetime_ns)
+				t->coverage = acc_ns >= t->lifetime_ns ? 1.0 :
+					      (double)acc_ns / (double)t->lifetime_ns;
+		}
+	}
+}
+
+static int build_threads(struct wp_profile *p, const struct tacc *acc)
+{
+	struct wp_sched_totals *tot = &p->totals;
+	uint64_t rs = 0, re = 0;
+	bool bounds = rec_bounds(p, &rs, &re);
+	size_t i, k, n = 0;
+
+	p->threads = calloc(p->ntids ? p->ntids : 1, sizeof(*p->threads));
+	if (!p->threads)
+		return -ENOMEM;
+	memset(tot, 0, sizeof(*tot));
+	for (i = 0; i < p->ntids; i++) {
+		const struct tid_state *ts = &p->tids[i];
+		struct wp_thread_acct *t = &p->threads[n];
+
+		/* names alone (THREAD records) do not make a thread worth a row */
+		if (!acc[i].grouped && !ts->has_tt && !ts->task)
+			continue;
+		thread_acct(p, ts, &acc[i], bounds, rs, re, t);
+		n++;
+		tot->oncpu_ns = sat_add(tot->oncpu_ns, t->oncpu_ns);
+		tot->offcpu_ns = sat_add(tot->offcpu_ns, t->offcpu_ns);
+		for (k = 0; k < WP_OFF_NREASONS; k++)
+			tot->offcpu_by_reason_ns[k] = sat_add(tot->offcpu_by_reason_ns[k],
+							      t->offcpu_by_reason_ns[k]);
+		tot->runq_ns = sat_add(tot->runq_ns, t->runq_ns);
+		tot->offcpu_intervals = sat_add(tot->offcpu_intervals, t->offcpu_intervals);
+	}
+	tot->oncpu_exact = n > 0;
+	for (i = 0; i < n; i++)
+		if (!p->threads[i].oncpu_exact)
+			tot->oncpu_exact = false;
+	p->nthreads = n;
+	qsort(p->threads, n, sizeof(*p->threads), thread_cmp);
+	return 0;
+}
+
+static int finish(struct wp_profile *p, bool calibrate)
+{
+	const struct wp_profile_read *r = &p->read;
+	struct tacc *acc;
+	uint64_t v;
+	size_t i, k;
+	int ret;
+
+	if (wp_profile__meta_u64(p, WPD_META_FREQ, &v) && v > 0) {
+		p->freq_hz = v;
+		p->period_known = true;
+	} else {
+		p->freq_hz = DEFAULT_FREQ_HZ;
+	}
+	p->period_ns = 1e9 / (double)p->freq_hz;
+	p->sched = (r->info.compat_flags & WPD_FEAT_OFFCPU) ||
+		   (wp_profile__meta_u64(p, WPD_META_OFF_CPU, &v) && v) ||
+		   r->offcpu_intervals || r->offcpu_agg_entries || r->thread_times || r->tasks;
+
+	for (i = 0; i < p->ngroups; i++)
+		if (!tid_get(p, p->groups[i].tid))
+			return -ENOMEM;
+	acc = calloc(p->ntids ? p->ntids : 1, sizeof(*acc));
+	if (!acc)
+		return -ENOMEM;
+	for (i = 0; i < p->ngroups; i++) {
+		const struct wp_group *g = &p->groups[i];
+		struct tacc *a;
+
+		wp_map__get(&p->tid_idx, g->tid, &v);
+		a = &acc[v];
+		if (!a->grouped)
+			a->gpid = g->pid;
+		a->grouped = true;
+		if (g->kind == WP_EVENT_ONCPU) {
+			a->samples = sat_add(a->samples, g->count);
+			continue;
+		}
+		k = g->reason < WP_OFF_NREASONS ? g->reason : WPD_OFF_OTHER;
+		a->off[k] = sat_add(a->off[k], g->weight);
+		a->runq = sat_add(a->runq, g->runq_ns);
+		a->intervals = sat_add(a->intervals, g->count);
+	}
+	for (i = 0; i < p->ntids; i++) {
+		const struct tid_state *ts = &p->tids[i];
+
+		acc[i].calibrate = calibrate && ts->has_tt && ts->tt.oncpu_ns && acc[i].samples;
+		p->calibrated += acc[i].calibrate;
+	}
+	set_oncpu_weights(p, acc);
+	ret = build_threads(p, acc);
+	free(acc);
+	return ret;
+}
+
 int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 		     struct wp_profile **out, char *err, size_t err_len)
 {
@@ -574,7 +1119,6 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 	char rerr[256] = "";
 	int ret;
 
-	(void)opts;
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
 	st = malloc(sizeof(*st));
@@ -601,7 +1145,7 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 
 	while ((ret = wpd_reader__next(r, &rec)) > 0) {
 		p->read.last_block_seq = rec.block_seq;
-		ret = load_record(p, &rec, st);
+		ret = load_record(p, &rec, st, opts);
 		if (ret < 0) {
 			set_err(err, err_len, "'%s': out of memory", path);
 			goto out;
@@ -624,6 +1168,11 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 		}
 	}
 	count_dangling(p);
+	ret = finish(p, !(opts && opts->no_calibrate));
+	if (ret) {
+		set_err(err, err_len, "'%s': out of memory", path);
+		goto out;
+	}
 	*out = p;
 	p = NULL;
 	ret = 0;
@@ -661,6 +1210,9 @@ void wp_profile__free(struct wp_profile *p)
 	wp_map__release(&p->pid_idx);
 	free(p->groups);
 	free(p->gslots);
+	free(p->wakers);
+	wp_map__release(&p->waker_idx);
+	free(p->threads);
 	wp_arena__release(&p->fstrs);
 	free(p->frames);
 	free(p->frame_ids);
@@ -741,6 +1293,89 @@ const uint32_t *wp_profile__group_frames(const struct wp_profile *p,
 					 const struct wp_group *g)
 {
 	return p->frame_ids + g->frames_off;
+}
+
+bool wp_profile__has_sched(const struct wp_profile *p)
+{
+	return p->sched;
+}
+
+bool wp_profile__has_offcpu(const struct wp_profile *p)
+{
+	return p->read.offcpu_intervals || p->read.offcpu_agg_entries;
+}
+
+double wp_profile__period_ns(const struct wp_profile *p, bool *known)
+{
+	if (known)
+		*known = p->period_known;
+	return p->period_ns;
+}
+
+uint64_t wp_profile__freq_hz(const struct wp_profile *p)
+{
+	return p->freq_hz;
+}
+
+size_t wp_profile__calibrated_threads(const struct wp_profile *p)
+{
+	return p->calibrated;
+}
+
+uint32_t wp_profile__reason_frame(const struct wp_profile *p, uint32_t reason)
+{
+	if (reason >= WP_OFF_NREASONS)
+		reason = WPD_OFF_OTHER;
+	return p->reason_frames[reason] ? p->reason_frames[reason] - 1 : UINT32_MAX;
+}
+
+size_t wp_profile__nthreads(const struct wp_profile *p)
+{
+	return p->nthreads;
+}
+
+const struct wp_thread_acct *wp_profile__thread(const struct wp_profile *p, size_t i)
+{
+	return i < p->nthreads ? &p->threads[i] : NULL;
+}
+
+size_t wp_profile__tid_ncomms(const struct wp_profile *p, uint32_t tid)
+{
+	const struct tid_state *ts = prof_tid(p, tid);
+
+	return ts ? ts->n : 0;
+}
+
+const char *wp_profile__tid_comm(const struct wp_profile *p, uint32_t tid, size_t i)
+{
+	const struct tid_state *ts = prof_tid(p, tid);
+	const char *s;
+
+	if (!ts || i >= ts->n)
+		return NULL;
+	s = prof_str(p, ts->recs[i].comm_str, NULL);
+	return s ? s : "";
+}
+
+const struct wp_sched_totals *wp_profile__totals(const struct wp_profile *p)
+{
+	return &p->totals;
+}
+
+size_t wp_profile__nwakers(const struct wp_profile *p)
+{
+	return p->nwakers;
+}
+
+const struct wp_waker *wp_profile__waker(const struct wp_profile *p, size_t i)
+{
+	return i < p->nwakers ? &p->wakers[i] : NULL;
+}
+
+const uint32_t *wp_profile__waker_frames(const struct wp_profile *p,
+					 const struct wp_waker *w)
+{
+	return p->frame_ids + w->frames_off;
 }
 
 size_t wp_profile__nframes(const struct wp_profile *p)

@@ -44,11 +44,16 @@ struct comm_rec {
 	uint32_t comm_str;
 };
 
-/* Per thread: its names over time, one record per change, sorted by time. */
+/* Per thread: its names over time, one record per change, sorted by time,
+ * and what the scheduler records said about it. */
 struct tid_state {
 	uint32_t tid;
 	struct comm_rec *recs;
 	size_t n, cap;
+	uint32_t pid;          /* from the latest THREAD/TASK/THREAD_TIME (0: none) */
+	bool has_tt, created, exited, task;
+	struct wpd_thread_time tt; /* the last THREAD_TIME in the file */
+	uint64_t created_ns, exit_ns;
 };
 
 /* Per process: exec times (sorted) and, after resolve, its address spaces. */
@@ -95,6 +100,24 @@ struct wp_profile {
 	uint32_t *gslots;
 	size_t gslots_cap;
 	size_t last_group; /* + 1; 0 none: a one-entry cache */
+
+	/* wakers: hash of the key -> index (probed on collision) */
+	struct wp_waker *wakers;
+	size_t nwakers, wakers_cap;
+	struct wp_map waker_idx;
+
+	/* scheduler data and what load derives from it */
+	bool sched;                /* wp_profile__has_sched() */
+	bool ev_any;
+	uint64_t ev_first, ev_last; /* times of timed records other than samples */
+	double period_ns;
+	bool period_known;
+	uint64_t freq_hz;
+	size_t calibrated;
+	struct wp_thread_acct *threads;
+	size_t nthreads;
+	struct wp_sched_totals totals;
+	uint32_t reason_frames[WP_OFF_NREASONS]; /* + 1; 0 none (resolve.c) */
 
 	/* resolve.c */
 	bool resolved;

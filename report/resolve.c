@@ -363,13 +363,13 @@ static int user_frame(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *
 
 /* ---- stacks and groups ---------------------------------------------- */
 
-static uint32_t group_as(const struct wp_profile *p, const struct wp_group *g)
+static uint32_t pid_as(const struct wp_profile *p, uint32_t pid, uint64_t mm_epoch)
 {
-	const struct pid_state *ps = prof_pid(p, g->pid);
+	const struct pid_state *ps = prof_pid(p, pid);
 
 	if (!ps)
 		return NO_AS;
-	return ps->as_base + (g->mm_epoch ? epoch_index(ps, g->mm_epoch) : 0);
+	return ps->as_base + (mm_epoch ? epoch_index(ps, mm_epoch) : 0);
 }
 
 static int push_frames(struct resolver *r, size_t n, struct rstack *out)
@@ -420,9 +420,9 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 	return wp_map__put(&r->stack_cache, key, r->nrstacks++);
 }
 
-static const char *group_comm(const struct wp_profile *p, const struct wp_group *g)
+static const char *tid_comm(const struct wp_profile *p, uint32_t tid, uint64_t comm_epoch)
 {
-	const struct tid_state *ts = prof_tid(p, g->tid);
+	const struct tid_state *ts = prof_tid(p, tid);
 	size_t lo = 0, hi;
 	const char *s;
 
@@ -430,10 +430,10 @@ static const char *group_comm(const struct wp_profile *p, const struct wp_group 
 		return "";
 	/* the run in effect at the epoch (0: the first run) */
 	hi = ts->n;
-	while (g->comm_epoch && lo < hi) {
+	while (comm_epoch && lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ts->recs[mid].time <= g->comm_epoch)
+		if (ts->recs[mid].time <= comm_epoch)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -451,25 +451,62 @@ static int pseudo_stack(struct resolver *r, uint32_t *slot, const char *name,
 	return push_frames(r, 1, out);
 }
 
-static int resolve_group(struct resolver *r, struct wp_group *g)
+/* A stack id in a process's address space: its frames, or a pseudo frame. */
+static int resolve_any(struct resolver *r, uint32_t stack_id, uint32_t pid,
+		       uint64_t mm_epoch, struct rstack *rs)
 {
 	struct wp_profile *p = r->p;
-	struct rstack rs;
 	uint64_t idx;
 
-	g->comm = group_comm(p, g);
-	if (g->stack_id == 0) {
-		if (pseudo_stack(r, &r->no_stack, "[no stack]", &rs))
-			return -ENOMEM;
-	} else if (!wp_map__get(&p->stack_ids, g->stack_id, &idx)) {
-		if (pseudo_stack(r, &r->unknown_stack, "[unknown stack]", &rs))
-			return -ENOMEM;
-	} else if (resolve_stack(r, idx, group_as(p, g), &rs)) {
+	if (stack_id == 0)
+		return pseudo_stack(r, &r->no_stack, "[no stack]", rs);
+	if (!wp_map__get(&p->stack_ids, stack_id, &idx))
+		return pseudo_stack(r, &r->unknown_stack, "[unknown stack]", rs);
+	return resolve_stack(r, idx, pid_as(p, pid, mm_epoch), rs);
+}
+
+static int resolve_group(struct resolver *r, struct wp_group *g)
+{
+	struct rstack rs;
+
+	g->comm = tid_comm(r->p, g->tid, g->comm_epoch);
+	if (resolve_any(r, g->stack_id, g->pid, g->mm_epoch, &rs))
 		return -ENOMEM;
-	}
 	g->frames_off = rs.off;
 	g->nframes = rs.n;
 	g->nkernel = rs.nkernel;
+	return 0;
+}
+
+static int resolve_waker(struct resolver *r, struct wp_waker *w)
+{
+	struct rstack rs;
+
+	w->comm = tid_comm(r->p, w->tid, w->comm_epoch);
+	w->waker_comm = tid_comm(r->p, w->waker_tid, w->waker_comm_epoch);
+	if (resolve_any(r, w->waker_stack_id, w->waker_pid, w->waker_mm_epoch, &rs))
+		return -ENOMEM;
+	w->frames_off = rs.off;
+	w->nframes = rs.n;
+	w->nkernel = rs.nkernel;
+	return 0;
+}
+
+/* "[off-cpu:sleep]"...: the leaf consumers put under an off-CPU stack. */
+static int reason_frames(struct resolver *r)
+{
+	struct wp_profile *p = r->p;
+	char name[64];
+	uint32_t k, id;
+
+	if (!wp_profile__has_offcpu(p))
+		return 0;
+	for (k = 0; k < WP_OFF_NREASONS; k++) {
+		snprintf(name, sizeof(name), "[off-cpu:%s]", wp_offcpu_reason__name(k));
+		if (intern_str(r, name, "", WP_FRAME_PSEUDO, &id))
+			return -ENOMEM;
+		p->reason_frames[k] = id + 1;
+	}
 	return 0;
 }
 
@@ -509,6 +546,11 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 	for (i = 0; i < p->ngroups; i++)
 		if (resolve_group(&r, &p->groups[i]))
 			goto out;
+	for (i = 0; i < p->nwakers; i++)
+		if (resolve_waker(&r, &p->wakers[i]))
+			goto out;
+	if (reason_frames(&r))
+		goto out;
 	p->frames = calloc(r.nfints ? r.nfints : 1, sizeof(*p->frames));
 	if (!p->frames)
 		goto out;

@@ -47,6 +47,11 @@ size_t wp_text_width(const char *s)
 	return w;
 }
 
+static uint64_t r_samples(const struct wp_profile *p)
+{
+	return wp_profile__read(p)->samples;
+}
+
 static bool has_lost(const struct wp_kv_entry *e)
 {
 	return strncmp(e->key, WPD_STAT_LOST_PREFIX, strlen(WPD_STAT_LOST_PREFIX)) == 0;
@@ -83,11 +88,84 @@ void wp_summary__warn(const struct wp_profile *p, const char *path)
 	if (r->dangling_stack_samples)
 		pr_warn("%s: %" PRIu64 " samples name a stack that is not in the file", path,
 			r->dangling_stack_samples);
+	if (r->dangling_stack_offcpu)
+		pr_warn("%s: %" PRIu64 " off-CPU intervals name a stack that is not in the file",
+			path, r->dangling_stack_offcpu);
 	if (r->dangling_strings)
 		pr_warn("%s: %" PRIu64 " references to strings that are not in the file", path,
 			r->dangling_strings);
-	if (!r->samples)
+	if (!r->samples && !wp_profile__has_offcpu(p))
 		pr_warn("%s: no samples", path);
+}
+
+static const unsigned int reason_order[] = {
+	WPD_OFF_SLEEP, WPD_OFF_BLOCKED, WPD_OFF_PREEMPTED, WPD_OFF_OTHER, WPD_OFF_UNKNOWN,
+};
+
+/* "# on-CPU:" and "# off-CPU:" lines */
+static void sched_text(const struct wp_profile *p, FILE *f)
+{
+	const struct wp_sched_totals *t = wp_profile__totals(p);
+	size_t i, n = wp_profile__nthreads(p), exact = 0;
+
+	for (i = 0; i < n; i++)
+		exact += wp_profile__thread(p, i)->oncpu_exact;
+	fprintf(f, "# %-13s %.3f ms", "on-CPU:", (double)t->oncpu_ns / 1e6);
+	if (t->oncpu_exact)
+		fprintf(f, " (exact, from the scheduler, %zu thread%s)\n", n, n == 1 ? "" : "s");
+	else if (exact)
+		fprintf(f, " (%zu thread%s exact, from the scheduler; %zu estimated from samples)\n",
+			exact, exact == 1 ? "" : "s", n - exact);
+	else
+		fprintf(f, " (estimated: %" PRIu64 " samples at %" PRIu64 " Hz)\n", r_samples(p),
+			wp_profile__freq_hz(p));
+	if (!wp_profile__has_sched(p)) {
+		fprintf(f, "# %-13s unknown: no scheduler data in the file\n", "off-CPU:");
+		return;
+	}
+	fprintf(f, "# %-13s %.3f ms:", "off-CPU:", (double)t->offcpu_ns / 1e6);
+	for (i = 0; i < sizeof(reason_order) / sizeof(reason_order[0]); i++)
+		fprintf(f, "%s %s %.3f ms", i ? "," : "", wp_offcpu_reason__name(reason_order[i]),
+			(double)t->offcpu_by_reason_ns[reason_order[i]] / 1e6);
+	fprintf(f, "; %" PRIu64 " intervals, %.3f ms waiting for a CPU\n", t->offcpu_intervals,
+		(double)t->runq_ns / 1e6);
+}
+
+static void sched_json(const struct wp_profile *p, struct wp_json *j)
+{
+	const struct wp_sched_totals *t = wp_profile__totals(p);
+	bool sched = wp_profile__has_sched(p);
+	size_t i;
+
+	wp_json__key(j, "scheduler");
+	wp_json__bool(j, sched);
+	wp_json__key(j, "oncpu_ns");
+	wp_json__u64(j, t->oncpu_ns);
+	wp_json__key(j, "oncpu_exact");
+	wp_json__bool(j, t->oncpu_exact);
+	wp_json__key(j, "offcpu_ns");
+	if (sched)
+		wp_json__u64(j, t->offcpu_ns);
+	else
+		wp_json__null(j);
+	wp_json__key(j, "offcpu_by_reason");
+	if (sched) {
+		wp_json__begin_object(j);
+		for (i = 0; i < sizeof(reason_order) / sizeof(reason_order[0]); i++) {
+			wp_json__key(j, wp_offcpu_reason__name(reason_order[i]));
+			wp_json__u64(j, t->offcpu_by_reason_ns[reason_order[i]]);
+		}
+		wp_json__end_object(j);
+	} else {
+		wp_json__null(j);
+	}
+	wp_json__key(j, "runq_ns");
+	if (sched)
+		wp_json__u64(j, t->runq_ns);
+	else
+		wp_json__null(j);
+	wp_json__key(j, "offcpu_intervals");
+	wp_json__u64(j, t->offcpu_intervals);
 }
 
 /* The recording's duration: the recorder's, else the samples' span. */
@@ -171,6 +249,7 @@ void wp_summary__text(const struct wp_profile *p, const char *path, FILE *f)
 	if (wp_profile__stat_u64(p, WPD_STAT_SAMPLES, &v) && v != r->samples)
 		fprintf(f, " (the recorder stored %" PRIu64 ")", v);
 	fputc('\n', f);
+	sched_text(p, f);
 	if (wp_profile__stat_u64(p, WPD_STAT_EXIT_STATUS, &v))
 		fprintf(f, "# %-13s %" PRId64 "\n", "exit status:", (int64_t)v);
 
@@ -209,8 +288,12 @@ void wp_summary__text(const struct wp_profile *p, const char *path, FILE *f)
 	else
 		line_str(f, "finished:", "no: the file has no complete block");
 	fprintf(f, "# %-13s %" PRIu64 " samples name an unknown stack, %" PRIu64
-		" references to unknown strings\n", "dangling:", r->dangling_stack_samples,
+		" references to unknown strings", "dangling:", r->dangling_stack_samples,
 		r->dangling_strings);
+	if (r->dangling_stack_offcpu)
+		fprintf(f, ", %" PRIu64 " off-CPU intervals name an unknown stack",
+			r->dangling_stack_offcpu);
+	fputc('\n', f);
 }
 
 static void json_meta_str(struct wp_json *j, const struct wp_profile *p,
@@ -274,6 +357,7 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 		wp_json__i64(j, (int64_t)v);
 	else
 		wp_json__null(j);
+	sched_json(p, j);
 
 	wp_json__key(j, "lost");
 	wp_json__begin_object(j);
@@ -311,6 +395,8 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 	wp_json__u64(j, r->dangling_stack_samples);
 	wp_json__key(j, "dangling_strings");
 	wp_json__u64(j, r->dangling_strings);
+	wp_json__key(j, "dangling_stack_offcpu");
+	wp_json__u64(j, r->dangling_stack_offcpu);
 	wp_json__key(j, "damage");
 	wp_json__str(j, wp_profile__damage(p));
 	wp_json__end_object(j);

@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static inline void sat_add(uint64_t *a, uint64_t b)
+{
+	*a = *a > UINT64_MAX - b ? UINT64_MAX : *a + b;
+}
+
 struct sort_ctx {
 	const struct wp_profile *p;
 	enum wp_sort_key key;
@@ -54,23 +59,31 @@ int wp_top__compute(const struct wp_profile *p, const struct wp_top_opts *o,
 	for (i = 0; i < ng; i++) {
 		const struct wp_group *g = wp_profile__group(p, i);
 		const uint32_t *fr = wp_profile__group_frames(p, g);
-		uint64_t v = o->unit == WP_UNIT_SAMPLES ? g->count : g->weight;
-		uint32_t k;
+		uint64_t v = o->unit == WP_UNIT_SAMPLES ? wp_group__value(p, g, o->unit) : g->weight;
+		uint32_t k, leaf = UINT32_MAX;
 
 		if (o->kinds && !(o->kinds & (1u << g->kind)))
 			continue;
 		if (o->filter && !wp_filter__match(o->filter, g))
 			continue;
-		out->events += g->count;
-		out->weight += v;
-		if (!g->nframes)
+		sat_add(&out->events, g->count);
+		sat_add(&out->weight, v);
+		if (g->kind == WP_EVENT_OFFCPU)
+			leaf = wp_profile__reason_frame(p, g->reason);
+		if (leaf != UINT32_MAX && leaf < nf) {
+			/* the off-CPU pseudo frame is the leaf: self time waiting */
+			sat_add(&self[leaf], v);
+			sat_add(&total[leaf], v);
+		} else if (g->nframes) {
+			sat_add(&self[fr[0]], v);
+		} else {
 			continue;
-		self[fr[0]] += v;
+		}
 		for (k = 0; k < g->nframes; k++) {
 			if (stamp[fr[k]] == i + 1)
 				continue; /* recursion: once per event */
 			stamp[fr[k]] = i + 1;
-			total[fr[k]] += v;
+			sat_add(&total[fr[k]], v);
 		}
 	}
 	for (i = 0, n = 0; i < nf; i++)

@@ -6,6 +6,11 @@
  * total: events whose stack contains the function anywhere, counted once
  *        per event even when it recurses.
  * Shares are of the selected events' total.
+ *
+ * Off-CPU groups count with their stack and, as leaf (self), the pseudo
+ * frame "[off-cpu:REASON]" (wp_profile__reason_frame()). Values are
+ * samples with WP_UNIT_SAMPLES (off-CPU time converted at the sampling
+ * period), else nanoseconds whatever the time unit (convert to display).
  */
 #ifndef WP_REPORT_TOP_H
 #define WP_REPORT_TOP_H
@@ -30,8 +35,8 @@ struct wp_func_stat {
 struct wp_top {
 	struct wp_func_stat *funcs; /* functions with total > 0, sorted */
 	size_t nfuncs;
-	uint64_t events;            /* selected events (the shares' base) */
-	uint64_t weight;            /* their total in the unit */
+	uint64_t events;            /* selected events: samples + off-CPU intervals */
+	uint64_t weight;            /* their total in the unit (the shares' base) */
 };
 
 struct wp_top_opts {

@@ -11,7 +11,9 @@
  *     the profile model past the reader's checksums.
  * Nothing may crash, leak or read out of bounds; what the loader returns
  * must be consistent (every sample in exactly one group; the folded
- * output adds up to the selected samples).
+ * output adds up to the selected samples; off-CPU time adds up the same
+ * in the groups, the threads and the views; thread accounting stays
+ * within bounds).
  *
  * With -DWP_FUZZ_REPLAY (the normal build) replay_main.inc supplies a
  * main() that replays synthesised and saved inputs; with FUZZ=1 this is a
@@ -23,7 +25,9 @@
 #include "report/folded.h"
 #include "report/profile.h"
 #include "report/top.h"
+#include "report/wallclock.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +62,82 @@ static void put_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
+static uint64_t sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Off-CPU and threads: the same time seen three ways. */
+static void analyse_wallclock(struct wp_profile *p, FILE *out)
+{
+	const struct wp_sched_totals *tot = wp_profile__totals(p);
+	struct wp_folded_opts fo = { .kinds = 1u << WP_EVENT_OFFCPU, .unit = WP_UNIT_NS };
+	struct wp_top_opts to = { .unit = WP_UNIT_NS, .kinds = 1u << WP_EVENT_OFFCPU };
+	struct wp_offcpu_view v;
+	struct wp_folded_stats st;
+	struct wp_filter f;
+	struct wp_json j;
+	struct wp_top t;
+	uint64_t off = 0, th_off = 0, on = 0;
+	size_t i;
+
+	for (i = 0; i < wp_profile__ngroups(p); i++) {
+		const struct wp_group *g = wp_profile__group(p, i);
+
+		CHECK(g->kind < WP_EVENT_KIND_MAX && g->reason < WP_OFF_NREASONS);
+		CHECK(g->runq_ns <= g->weight || g->weight == UINT64_MAX);
+		if (g->kind == WP_EVENT_OFFCPU)
+			off = sat(off, g->weight);
+	}
+	for (i = 0; i < wp_profile__nthreads(p); i++) {
+		const struct wp_thread_acct *th = wp_profile__thread(p, i);
+
+		th_off = sat(th_off, th->offcpu_ns);
+		on = sat(on, th->oncpu_ns);
+		CHECK(isnan(th->coverage) || (th->coverage >= 0 && th->coverage <= 1));
+		CHECK(!th->lifetime_known || th->end_ns >= th->start_ns);
+		CHECK(th->unaccounted_ns <= th->lifetime_ns);
+	}
+	CHECK(off == th_off && off == tot->offcpu_ns && on == tot->oncpu_ns);
+	CHECK(wp_offcpu_view__compute(p, NULL, &v) == 0);
+	CHECK(v.total_ns == off);
+	wp_offcpu_view__text(p, &v, 5, out);
+	wp_json__init(&j, out);
+	wp_json__begin_object(&j);
+	wp_offcpu_view__json(p, &v, 0, &j);
+	wp_threads__json(p, NULL, &j);
+	wp_json__end_object(&j);
+	CHECK(wp_json__finish(&j) == 0);
+	wp_threads__text(p, NULL, out);
+	wp_offcpu_view__release(&v);
+	if (off < UINT64_MAX / 4) {
+		CHECK(wp_folded_write(p, &fo, out, &st) == 0);
+		CHECK(st.total == off);
+		CHECK(wp_top__compute(p, &to, &t) == 0);
+		CHECK(t.weight == off);
+		wp_top__release(&t);
+	}
+	fo.kinds = 0;
+	fo.per_thread = true;
+	fo.unit = WP_UNIT_SAMPLES;
+	CHECK(wp_folded_write(p, &fo, out, &st) == 0);
+	fo.unit = WP_UNIT_MS;
+	CHECK(wp_folded_write(p, &fo, out, &st) == 0);
+	wp_filter__init(&f);
+	CHECK(wp_filter__add_tids(&f, "11,12") == 0);
+	CHECK(wp_filter__add_comm(&f, "worker") == 0);
+	CHECK(wp_offcpu_view__compute(p, &f, &v) == 0);
+	CHECK(v.total_ns <= off);
+	wp_offcpu_view__release(&v);
+	wp_threads__text(p, &f, out);
+	wp_filter__release(&f);
+}
+
 static void analyse(int fd)
 {
 	struct wp_profile *p = NULL;
-	struct wp_top_opts to = { .sort = WP_SORT_TOTAL };
-	struct wp_folded_opts fo = { 0 };
+	struct wp_top_opts to = { .sort = WP_SORT_TOTAL, .kinds = 1u << WP_EVENT_ONCPU };
+	struct wp_folded_opts fo = { .kinds = 1u << WP_EVENT_ONCPU };
 	struct wp_folded_stats st;
 	struct wp_filter f;
 	struct wp_top t;
@@ -75,7 +150,8 @@ static void analyse(int fd)
 	if (wp_profile__load(path, NULL, &p, err, sizeof(err)))
 		return;
 	for (i = 0; i < wp_profile__ngroups(p); i++)
-		sum += wp_profile__group(p, i)->count;
+		if (wp_profile__group(p, i)->kind == WP_EVENT_ONCPU)
+			sum += wp_profile__group(p, i)->count;
 	CHECK(sum == wp_profile__read(p)->samples);
 	CHECK(wp_profile__resolve(p, NULL) == 0);
 	CHECK(wp_top__compute(p, &to, &t) == 0);
@@ -99,6 +175,7 @@ static void analyse(int fd)
 	CHECK(t.events == st.total);
 	wp_top__release(&t);
 	wp_filter__release(&f);
+	analyse_wallclock(p, out);
 	fclose(out);
 	wp_profile__free(p);
 }
