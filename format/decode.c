@@ -483,3 +483,146 @@ int wpd_offcpu_agg_iter__next(struct wpd_offcpu_agg_iter *it,
 	*out = a;
 	return 1;
 }
+
+/* ---- JITSYM, SYMBOL, SRCLINE ---- */
+
+static int binary_head(struct cursor *c, struct wpd_binary *b, uint32_t *count)
+{
+	const uint8_t *bid;
+
+	memset(b, 0, sizeof(*b));
+	b->path_str = cur_u32(c);
+	b->build_id_len = cur_u8(c);
+	bid = cur_take(c, WPD_BUILD_ID_MAX);
+	cur_take(c, 3); /* reserved */
+	*count = cur_u32(c);
+	if (c->bad || b->build_id_len > WPD_BUILD_ID_MAX)
+		return -EBADMSG;
+	memcpy(b->build_id, bid, b->build_id_len); /* zeros after, as MMAP */
+	return 0;
+}
+
+/* One symbol entry after prev: start delta, size, name. */
+static int cur_sym(struct cursor *c, uint64_t prev, struct wpd_sym *s)
+{
+	uint64_t delta;
+
+	memset(s, 0, sizeof(*s));
+	if (cur_varint(c, &delta) < 0 || cur_varint(c, &s->size) < 0 ||
+	    cur_varint32(c, &s->name_str) < 0)
+		return -EBADMSG;
+	if (delta > UINT64_MAX - prev)
+		return -EBADMSG;
+	s->start = prev + delta;
+	if (s->size > UINT64_MAX - s->start)
+		return -EBADMSG;
+	return 0;
+}
+
+int wpd_jitsym_iter__init(struct wpd_jitsym_iter *it, const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	it->time_ns = cur_u64(&c);
+	it->pid = cur_u32(&c);
+	it->remaining = cur_u32(&c);
+	if (c.bad) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+int wpd_jitsym_iter__next(struct wpd_jitsym_iter *it, struct wpd_sym *out)
+{
+	struct cursor c;
+	struct wpd_sym s;
+
+	if (it->remaining == 0)
+		return 0;
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_sym(&c, it->start, &s) < 0)
+		return -EBADMSG;
+	it->p = c.p;
+	it->start = s.start;
+	it->remaining--;
+	*out = s;
+	return 1;
+}
+
+int wpd_symbol_iter__init(struct wpd_symbol_iter *it, const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	if (binary_head(&c, &it->bin, &it->remaining) < 0) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+int wpd_symbol_iter__next(struct wpd_symbol_iter *it, struct wpd_sym *out)
+{
+	struct cursor c;
+	struct wpd_sym s;
+
+	if (it->remaining == 0)
+		return 0;
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_sym(&c, it->start, &s) < 0)
+		return -EBADMSG;
+	it->p = c.p;
+	it->start = s.start;
+	it->remaining--;
+	*out = s;
+	return 1;
+}
+
+int wpd_srcline_iter__init(struct wpd_srcline_iter *it, const struct wpd_record *rec)
+{
+	struct cursor c;
+
+	memset(it, 0, sizeof(*it));
+	cur_rec(&c, rec);
+	if (binary_head(&c, &it->bin, &it->remaining) < 0) {
+		it->remaining = 0;
+		return -EBADMSG;
+	}
+	it->p = c.p;
+	it->end = c.end;
+	return 0;
+}
+
+int wpd_srcline_iter__next(struct wpd_srcline_iter *it, struct wpd_srcline *out)
+{
+	struct wpd_srcframe fr[WPD_SRCLINE_MAX_FRAMES];
+	struct cursor c;
+	uint64_t delta;
+	uint32_t i, n;
+
+	if (it->remaining == 0)
+		return 0;
+	cur_init(&c, it->p, (size_t)(it->end - it->p));
+	if (cur_varint(&c, &delta) < 0 || delta > UINT64_MAX - it->addr ||
+	    cur_varint32(&c, &n) < 0 || n == 0 || n > WPD_SRCLINE_MAX_FRAMES)
+		return -EBADMSG;
+	for (i = 0; i < n; i++)
+		if (cur_varint32(&c, &fr[i].name_str) < 0 || cur_varint32(&c, &fr[i].file_str) < 0 ||
+		    cur_varint32(&c, &fr[i].line) < 0)
+			return -EBADMSG;
+	it->addr += delta;
+	it->p = c.p;
+	it->remaining--;
+	out->addr = it->addr;
+	out->nframes = n;
+	memcpy(out->frames, fr, n * sizeof(fr[0]));
+	return 1;
+}

@@ -413,3 +413,89 @@ uint32_t wpd_offcpu_agg_builder__finish(struct wpd_offcpu_agg_builder *ab,
 	put_le32_at(&ab->buf, AGG_COUNT_OFF, ab->count);
 	return ab->count;
 }
+
+/* ---- JITSYM, SYMBOL, SRCLINE ---- */
+
+#define JIT_COUNT_OFF 12
+#define BIN_COUNT_OFF 28
+
+void wpd_symbols_builder__init(struct wpd_symbols_builder *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	wpd_buf__init(&sb->buf);
+}
+
+void wpd_symbols_builder__release(struct wpd_symbols_builder *sb)
+{
+	wpd_buf__release(&sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+void wpd_symbols_builder__begin_jit(struct wpd_symbols_builder *sb, uint64_t time_ns,
+				    uint32_t pid)
+{
+	wpd_buf__reset(&sb->buf);
+	sb->type = WPD_REC_JITSYM;
+	sb->count = 0;
+	sb->last = 0;
+	wpd_buf__put_u64(&sb->buf, time_ns);
+	wpd_buf__put_u32(&sb->buf, pid);
+	wpd_buf__put_u32(&sb->buf, 0); /* count, patched */
+}
+
+void wpd_symbols_builder__begin_binary(struct wpd_symbols_builder *sb, uint32_t type,
+				       const struct wpd_binary *bin)
+{
+	uint8_t bid[WPD_BUILD_ID_MAX] = { 0 };
+	uint8_t len = bin->build_id_len < WPD_BUILD_ID_MAX ? bin->build_id_len
+							   : WPD_BUILD_ID_MAX;
+
+	wpd_buf__reset(&sb->buf);
+	sb->type = type;
+	sb->count = 0;
+	sb->last = 0;
+	memcpy(bid, bin->build_id, len);
+	wpd_buf__put_u32(&sb->buf, bin->path_str);
+	wpd_buf__put_u8(&sb->buf, len);
+	wpd_buf__put(&sb->buf, bid, sizeof(bid));
+	wpd_buf__put(&sb->buf, "\0\0\0", 3); /* reserved */
+	wpd_buf__put_u32(&sb->buf, 0);        /* count, patched */
+}
+
+int wpd_symbols_builder__add_sym(struct wpd_symbols_builder *sb, const struct wpd_sym *s)
+{
+	if (s->start < sb->last || s->size > UINT64_MAX - s->start)
+		return -EINVAL;
+	wpd_buf__put_varint(&sb->buf, s->start - sb->last);
+	wpd_buf__put_varint(&sb->buf, s->size);
+	wpd_buf__put_varint(&sb->buf, s->name_str);
+	sb->last = s->start;
+	sb->count++;
+	return 0;
+}
+
+int wpd_symbols_builder__add_srcline(struct wpd_symbols_builder *sb,
+				     const struct wpd_srcline *l)
+{
+	uint32_t i;
+
+	if (l->addr < sb->last || l->nframes == 0 || l->nframes > WPD_SRCLINE_MAX_FRAMES)
+		return -EINVAL;
+	wpd_buf__put_varint(&sb->buf, l->addr - sb->last);
+	wpd_buf__put_varint(&sb->buf, l->nframes);
+	for (i = 0; i < l->nframes; i++) {
+		wpd_buf__put_varint(&sb->buf, l->frames[i].name_str);
+		wpd_buf__put_varint(&sb->buf, l->frames[i].file_str);
+		wpd_buf__put_varint(&sb->buf, l->frames[i].line);
+	}
+	sb->last = l->addr;
+	sb->count++;
+	return 0;
+}
+
+uint32_t wpd_symbols_builder__finish(struct wpd_symbols_builder *sb)
+{
+	put_le32_at(&sb->buf, sb->type == WPD_REC_JITSYM ? JIT_COUNT_OFF : BIN_COUNT_OFF,
+		    sb->count);
+	return sb->count;
+}

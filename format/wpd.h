@@ -58,6 +58,7 @@
 #define WPD_FEAT_ONCPU   (1ull << 0) /* cpu-clock samples */
 #define WPD_FEAT_OFFCPU  (1ull << 1) /* scheduler events (off-CPU) */
 #define WPD_FEAT_KSYMS   (1ull << 2) /* kernel symbols stored */
+#define WPD_FEAT_SYMBOLS (1ull << 3) /* user symbols of the addresses hit stored */
 /* Incompatible flags: a reader refuses a file with bits it does not know. */
 #define WPD_INCOMPAT_KNOWN 0ull
 
@@ -78,8 +79,12 @@ enum wpd_record_type {
 	WPD_REC_OFFCPU_AGG = 12,  /* aggregated short off-CPU intervals */
 	WPD_REC_TASK = 13,        /* lifecycle: fork, thread, exec, exit, rename */
 	WPD_REC_THREAD_TIME = 14, /* per-thread scheduler accounting */
+	/* names that travel with the file (WPD_FEAT_SYMBOLS; docs/symbols.md) */
+	WPD_REC_JITSYM = 15,  /* symbols of a process's JIT code (its perf map) */
+	WPD_REC_SYMBOL = 16,  /* function symbols of a binary, for the addresses hit */
+	WPD_REC_SRCLINE = 17, /* inline chains and source lines of addresses hit */
 	/* Highest type this library knows; the reader skips higher ones. */
-	WPD_REC_TYPE_MAX = 14,
+	WPD_REC_TYPE_MAX = 17,
 	WPD_REC_TYPE_MAX_V1 = WPD_REC_TYPE_MAX, /* older name */
 };
 
@@ -130,6 +135,8 @@ enum wpd_kv_type {
 #define WPD_STACK_MAX_FRAMES 1024
 #define WPD_STRING_MAX (64u << 10)
 #define WPD_COMM_LEN 16
+/* Frames of one SRCLINE entry a reader accepts (an inline chain). */
+#define WPD_SRCLINE_MAX_FRAMES 64
 
 /* Well-known keys. Readers ignore keys they do not know. */
 /* META */
@@ -290,6 +297,61 @@ struct wpd_thread_time {
 	uint32_t flags;     /* WPD_THREAD_TIME_* */
 };
 
+/* A symbol of a JITSYM or SYMBOL record: [start, start + size). */
+struct wpd_sym {
+	uint64_t start;    /* JITSYM: address; SYMBOL: file offset */
+	uint64_t size;     /* bytes, start + size <= 2^64 */
+	uint32_t name_str; /* STRING id of the name (SYMBOL: as in the symbol table) */
+};
+
+/* JITSYM: entries in non-decreasing start order. */
+struct wpd_jitsym_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t start;   /* of the previous entry (0 at first) */
+	uint64_t time_ns; /* when the map was read */
+	uint32_t pid;
+};
+
+/* The binary a SYMBOL or SRCLINE record is about: the path and build-id
+ * of its MMAP records. */
+struct wpd_binary {
+	uint32_t path_str; /* STRING id */
+	uint8_t build_id_len;
+	uint8_t build_id[WPD_BUILD_ID_MAX];
+};
+
+/* SYMBOL: entries in non-decreasing start order. */
+struct wpd_symbol_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t start;
+	struct wpd_binary bin;
+};
+
+/* One frame of an inline chain. 0: unknown. */
+struct wpd_srcframe {
+	uint32_t name_str; /* STRING id of the function */
+	uint32_t file_str; /* STRING id of the source file */
+	uint32_t line;
+};
+
+/* SRCLINE entry: the frames at one address, innermost first; every frame
+ * but the last is inlined into the next. */
+struct wpd_srcline {
+	uint64_t addr;     /* file offset of the looked-up address */
+	uint32_t nframes;  /* 1..WPD_SRCLINE_MAX_FRAMES */
+	struct wpd_srcframe frames[WPD_SRCLINE_MAX_FRAMES];
+};
+
+/* SRCLINE: entries in non-decreasing addr order. */
+struct wpd_srcline_iter {
+	const uint8_t *p, *end;
+	uint32_t remaining;
+	uint64_t addr;
+	struct wpd_binary bin;
+};
+
 /* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits, id 0
  * for STRING/STACK...). Trailing bytes (fields of a newer minor) are ignored. */
 int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out);
@@ -324,6 +386,18 @@ int wpd_offcpu_iter__next(struct wpd_offcpu_iter *it, struct wpd_offcpu *out);
  * -EBADMSG (also intervals == 0 or runq_ns > total_ns). */
 int wpd_offcpu_agg_iter__init(struct wpd_offcpu_agg_iter *it, const struct wpd_record *rec);
 int wpd_offcpu_agg_iter__next(struct wpd_offcpu_agg_iter *it, struct wpd_offcpu_agg *out);
+
+/* JITSYM / SYMBOL / SRCLINE: init 0/-EBADMSG (short header, build_id_len
+ * over WPD_BUILD_ID_MAX); next 1 entry, 0 end, -EBADMSG (a varint over
+ * its limits, a start or address that decreases or overflows, start +
+ * size over 2^64, nframes 0 or over WPD_SRCLINE_MAX_FRAMES, bytes
+ * running out before count entries). Errors are sticky. */
+int wpd_jitsym_iter__init(struct wpd_jitsym_iter *it, const struct wpd_record *rec);
+int wpd_jitsym_iter__next(struct wpd_jitsym_iter *it, struct wpd_sym *out);
+int wpd_symbol_iter__init(struct wpd_symbol_iter *it, const struct wpd_record *rec);
+int wpd_symbol_iter__next(struct wpd_symbol_iter *it, struct wpd_sym *out);
+int wpd_srcline_iter__init(struct wpd_srcline_iter *it, const struct wpd_record *rec);
+int wpd_srcline_iter__next(struct wpd_srcline_iter *it, struct wpd_srcline *out);
 
 /* ---------------------------------------------------------------- *
  * Reader: streams the file one block at a time (bounded memory).
@@ -457,6 +531,33 @@ int wpd_offcpu_agg_builder__add(struct wpd_offcpu_agg_builder *ab,
 uint32_t wpd_offcpu_agg_builder__finish(struct wpd_offcpu_agg_builder *ab,
 					uint64_t from_ns, uint64_t to_ns);
 void wpd_offcpu_agg_builder__reset(struct wpd_offcpu_agg_builder *ab);
+
+/* JITSYM, SYMBOL and SRCLINE records: begin with the record's header,
+ * add entries in non-decreasing start (address) order, finish patches the
+ * count. add returns 0, or -EINVAL (nothing added) for an entry out of
+ * order, with start + size over 2^64, or with nframes 0 or over
+ * WPD_SRCLINE_MAX_FRAMES (build-ids are clamped to WPD_BUILD_ID_MAX).
+ * Callers bound a record's size by finishing it after some entries
+ * (buf.len) and beginning another. */
+struct wpd_symbols_builder {
+	struct wpd_buf buf;
+	uint32_t type; /* the record type begun */
+	uint32_t count;
+	uint64_t last;
+};
+void wpd_symbols_builder__init(struct wpd_symbols_builder *sb);
+void wpd_symbols_builder__release(struct wpd_symbols_builder *sb);
+void wpd_symbols_builder__begin_jit(struct wpd_symbols_builder *sb, uint64_t time_ns,
+				    uint32_t pid);
+/* type: WPD_REC_SYMBOL or WPD_REC_SRCLINE */
+void wpd_symbols_builder__begin_binary(struct wpd_symbols_builder *sb, uint32_t type,
+				       const struct wpd_binary *bin);
+int wpd_symbols_builder__add_sym(struct wpd_symbols_builder *sb, const struct wpd_sym *s);
+int wpd_symbols_builder__add_srcline(struct wpd_symbols_builder *sb,
+				     const struct wpd_srcline *l);
+/* Patch the count into sb->buf (ready for wpd_writer__add_buf with
+ * sb->type) and return it. */
+uint32_t wpd_symbols_builder__finish(struct wpd_symbols_builder *sb);
 
 /* ---------------------------------------------------------------- *
  * Writer

@@ -173,6 +173,109 @@ static uint64_t check_thread_time(const struct wpd_record *rec)
 	return t.pid + t.tid + t.oncpu_ns + t.first_ns + t.last_ns + t.switches + t.flags;
 }
 
+/*
+ * JITSYM, SYMBOL, SRCLINE: what the iterators accept satisfies the spec's
+ * invariants, errors are sticky, and the builder rebuilds the same entries.
+ */
+static uint64_t check_symbols(const struct wpd_record *rec)
+{
+	static struct wpd_symbols_builder sb; /* zero-initialised = __init */
+	static struct wpd_srcline l, l2;
+	struct wpd_jitsym_iter ji, ji2;
+	struct wpd_symbol_iter si, si2;
+	struct wpd_srcline_iter li, li2;
+	struct wpd_record rec2;
+	struct wpd_sym s, s2;
+	uint64_t acc = 0, prev = 0;
+	uint32_t n = 0, i;
+	int ret;
+
+	if (rec->type == WPD_REC_SRCLINE) {
+		if (wpd_srcline_iter__init(&li, rec) < 0)
+			return 0;
+		CHECK(li.bin.build_id_len <= WPD_BUILD_ID_MAX);
+		wpd_symbols_builder__begin_binary(&sb, WPD_REC_SRCLINE, &li.bin);
+		while ((ret = wpd_srcline_iter__next(&li, &l)) == 1) {
+			CHECK(l.nframes >= 1 && l.nframes <= WPD_SRCLINE_MAX_FRAMES);
+			CHECK(l.addr >= prev);
+			prev = l.addr;
+			for (i = 0; i < l.nframes; i++)
+				acc += l.frames[i].name_str + l.frames[i].file_str + l.frames[i].line;
+			CHECK(wpd_symbols_builder__add_srcline(&sb, &l) == 0);
+			n++;
+		}
+		CHECK(ret == 0 || ret == -EBADMSG);
+		CHECK(wpd_srcline_iter__next(&li, &l) == ret);
+		CHECK(wpd_symbols_builder__finish(&sb) == n && !sb.buf.oom);
+		rec2 = (struct wpd_record){ .type = sb.type, .size = (uint32_t)sb.buf.len,
+					    .data = sb.buf.data };
+		CHECK(wpd_srcline_iter__init(&li2, &rec2) == 0 && li2.remaining == n);
+		CHECK(memcmp(&li2.bin, &li.bin, sizeof(li.bin)) == 0);
+		CHECK(wpd_srcline_iter__init(&li, rec) == 0);
+		while (n--) {
+			CHECK(wpd_srcline_iter__next(&li, &l) == 1);
+			CHECK(wpd_srcline_iter__next(&li2, &l2) == 1);
+			CHECK(l.addr == l2.addr && l.nframes == l2.nframes &&
+			      memcmp(l.frames, l2.frames, l.nframes * sizeof(l.frames[0])) == 0);
+		}
+		CHECK(wpd_srcline_iter__next(&li2, &l2) == 0);
+		return acc;
+	}
+	if (rec->type == WPD_REC_JITSYM) {
+		if (wpd_jitsym_iter__init(&ji, rec) < 0)
+			return 0;
+		wpd_symbols_builder__begin_jit(&sb, ji.time_ns, ji.pid);
+		while ((ret = wpd_jitsym_iter__next(&ji, &s)) == 1) {
+			CHECK(s.start >= prev && s.size <= UINT64_MAX - s.start);
+			prev = s.start;
+			acc += s.start + s.size + s.name_str;
+			CHECK(wpd_symbols_builder__add_sym(&sb, &s) == 0);
+			n++;
+		}
+		CHECK(ret == 0 || ret == -EBADMSG);
+		CHECK(wpd_jitsym_iter__next(&ji, &s) == ret);
+		CHECK(wpd_symbols_builder__finish(&sb) == n && !sb.buf.oom);
+		rec2 = (struct wpd_record){ .type = sb.type, .size = (uint32_t)sb.buf.len,
+					    .data = sb.buf.data };
+		CHECK(wpd_jitsym_iter__init(&ji2, &rec2) == 0 && ji2.remaining == n &&
+		      ji2.pid == ji.pid && ji2.time_ns == ji.time_ns);
+		CHECK(wpd_jitsym_iter__init(&ji, rec) == 0);
+		while (n--) {
+			CHECK(wpd_jitsym_iter__next(&ji, &s) == 1);
+			CHECK(wpd_jitsym_iter__next(&ji2, &s2) == 1);
+			CHECK(memcmp(&s, &s2, sizeof(s)) == 0);
+		}
+		CHECK(wpd_jitsym_iter__next(&ji2, &s2) == 0);
+		return acc;
+	}
+	if (wpd_symbol_iter__init(&si, rec) < 0)
+		return 0;
+	CHECK(si.bin.build_id_len <= WPD_BUILD_ID_MAX);
+	wpd_symbols_builder__begin_binary(&sb, WPD_REC_SYMBOL, &si.bin);
+	while ((ret = wpd_symbol_iter__next(&si, &s)) == 1) {
+		CHECK(s.start >= prev && s.size <= UINT64_MAX - s.start);
+		prev = s.start;
+		acc += s.start + s.size + s.name_str;
+		CHECK(wpd_symbols_builder__add_sym(&sb, &s) == 0);
+		n++;
+	}
+	CHECK(ret == 0 || ret == -EBADMSG);
+	CHECK(wpd_symbol_iter__next(&si, &s) == ret);
+	CHECK(wpd_symbols_builder__finish(&sb) == n && !sb.buf.oom);
+	rec2 = (struct wpd_record){ .type = sb.type, .size = (uint32_t)sb.buf.len,
+				    .data = sb.buf.data };
+	CHECK(wpd_symbol_iter__init(&si2, &rec2) == 0 && si2.remaining == n);
+	CHECK(memcmp(&si2.bin, &si.bin, sizeof(si.bin)) == 0);
+	CHECK(wpd_symbol_iter__init(&si, rec) == 0);
+	while (n--) {
+		CHECK(wpd_symbol_iter__next(&si, &s) == 1);
+		CHECK(wpd_symbol_iter__next(&si2, &s2) == 1);
+		CHECK(memcmp(&s, &s2, sizeof(s)) == 0);
+	}
+	CHECK(wpd_symbol_iter__next(&si2, &s2) == 0);
+	return acc;
+}
+
 /* Decode one record by type, touching every byte the decoder hands out. */
 static void decode_record(const struct wpd_record *rec)
 {
@@ -260,6 +363,11 @@ static void decode_record(const struct wpd_record *rec)
 		break;
 	case WPD_REC_THREAD_TIME:
 		acc += check_thread_time(rec);
+		break;
+	case WPD_REC_JITSYM:
+	case WPD_REC_SYMBOL:
+	case WPD_REC_SRCLINE:
+		acc += check_symbols(rec);
 		break;
 	}
 	sink += acc;
