@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/parse.h"
 #include "convert/convert.h"
 #include "report/summary.h"
 
@@ -19,10 +20,15 @@ struct format {
 	const char *name;
 	int (*write)(struct wp_convert_ctx *c);
 	const char *what;
+	bool rereads; /* a second, time-ordered pass over the input */
 };
 
 static const struct format formats[] = {
-	{ "folded", wp_convert_folded, "folded stacks for flamegraph.pl, inferno, speedscope" },
+	{ "folded", wp_convert_folded, "folded stacks for flamegraph.pl, inferno, speedscope", false },
+	{ "speedscope", wp_convert_speedscope, "speedscope JSON: per-thread timelines", true },
+	{ "pprof", wp_convert_pprof, "gzipped profile.proto: go tool pprof, Pyroscope, Parca", false },
+	{ "svg", wp_convert_svg, "interactive flame graph (self-contained SVG)", false },
+	{ "chrome", wp_convert_chrome, "Chrome trace events JSON: Perfetto, chrome://tracing", true },
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -35,6 +41,11 @@ struct convert_opts {
 	uint32_t kinds;
 	enum wp_unit unit;
 	struct wp_filter filter;
+	/* format options */
+	const char *title;
+	bool inverted, merge;
+	uint64_t width;
+	double min_width;
 };
 
 static void usage(FILE *f)
@@ -48,7 +59,7 @@ static void usage(FILE *f)
 "\n"
 "  -f, --format FORMAT  output format (required), one of:\n");
 	for (i = 0; i < NFORMATS; i++)
-		fprintf(f, "                         %-8s %s\n", formats[i].name, formats[i].what);
+		fprintf(f, "                         %-10s %s\n", formats[i].name, formats[i].what);
 	fprintf(f,
 "  -i, --input FILE     recording to read (default: wp.wpd; '-': stdin)\n"
 "  -o, --output FILE    write here (default: stdout)\n"
@@ -58,6 +69,11 @@ static void usage(FILE *f)
 "      --on-cpu         on-CPU samples (the default; all a recording has now)\n"
 "      --unit UNIT      count unit: 'samples' (the default and only one now)\n"
 "      --symfs DIR      look for binaries under DIR\n"
+"      --title TEXT     svg: the graph's title\n"
+"      --inverted       svg: icicle graph (roots on top)\n"
+"      --width PX       svg: image width (default: 1200)\n"
+"      --min-width PX   svg: leave out frames narrower than PX (default: 0.1)\n"
+"      --merge          speedscope: one profile for all threads\n"
 "  -v, --verbose        more diagnostics (repeatable)\n"
 "  -q, --quiet          errors only\n"
 "  -h, --help           this help\n"
@@ -84,9 +100,41 @@ static void list_formats(FILE *f)
 		fprintf(f, "%s%s", i ? ", " : "", formats[i].name);
 }
 
+/*
+ * Formats that read the input twice cannot read a pipe twice: standard
+ * input is copied to an unlinked temporary file, read as /proc/self/fd/N.
+ * 0 (path set; *fd to close) or 1 (error reported).
+ */
+static int spool_stdin(char *path, size_t len, int *fd)
+{
+	char tmpl[4096];
+	const char *dir = getenv("TMPDIR");
+	char buf[1 << 16];
+	ssize_t n;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/wp-convert.XXXXXX", dir && *dir ? dir : "/tmp");
+	*fd = mkstemp(tmpl);
+	if (*fd < 0) {
+		pr_err("cannot create '%s' for standard input: %s", tmpl, strerror(errno));
+		return 1;
+	}
+	unlink(tmpl);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(*fd, buf, (size_t)n) != n) {
+			pr_err("cannot copy standard input: %s", strerror(errno));
+			return 1;
+		}
+	}
+	snprintf(path, len, "/proc/self/fd/%d", *fd);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct convert_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT };
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
+	       OPT_MIN_WIDTH, OPT_MERGE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "input", required_argument, NULL, 'i' },
@@ -97,6 +145,11 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "inverted", no_argument, NULL, OPT_INVERTED },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "min-width", required_argument, NULL, OPT_MIN_WIDTH },
+		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,6 +158,7 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 	};
 	int c, ret;
 
+	o->min_width = -1; /* the format's default */
 	while ((c = getopt_long(argc, argv, "f:i:o:p:t:c:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -152,6 +206,33 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		case OPT_SYMFS:
 			o->symfs = optarg;
 			break;
+		case OPT_TITLE:
+			o->title = optarg;
+			break;
+		case OPT_INVERTED:
+			o->inverted = true;
+			break;
+		case OPT_MERGE:
+			o->merge = true;
+			break;
+		case OPT_WIDTH:
+			if (wp_parse_u64(optarg, 100, 1000000, &o->width)) {
+				pr_err("invalid --width '%s': expected 100 to 1000000 pixels", optarg);
+				return 2;
+			}
+			break;
+		case OPT_MIN_WIDTH: {
+			char *end;
+
+			errno = 0;
+			o->min_width = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->min_width >= 0) ||
+			    o->min_width > 10000) {
+				pr_err("invalid --min-width '%s': expected 0 to 10000 pixels", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'v':
 			wp_log_verbosity++;
 			break;
@@ -246,14 +327,20 @@ static int cmd_convert(int argc, char **argv)
 	struct wp_resolve_opts ro = { 0 };
 	struct wp_convert_ctx ctx = { 0 };
 	struct wp_profile *p = NULL;
-	char err[512];
-	int ret;
+	char err[512], spooled[64];
+	int ret, spool_fd = -1;
 
 	wp_filter__init(&o.filter);
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;
+	}
+	if (o.format->rereads && strcmp(o.input, "-") == 0) {
+		ret = spool_stdin(spooled, sizeof(spooled), &spool_fd);
+		if (ret)
+			goto out;
+		o.input = spooled;
 	}
 	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
 	if (ret) {
@@ -273,8 +360,15 @@ static int cmd_convert(int argc, char **argv)
 	ctx.filter = &o.filter;
 	ctx.kinds = o.kinds;
 	ctx.unit = o.unit;
+	ctx.title = o.title;
+	ctx.inverted = o.inverted;
+	ctx.width = (unsigned int)o.width;
+	ctx.min_width = o.min_width;
+	ctx.merge = o.merge;
 	ret = write_output(&o, &ctx);
 out:
+	if (spool_fd >= 0)
+		close(spool_fd);
 	wp_profile__free(p);
 	wp_filter__release(&o.filter);
 	return ret;
