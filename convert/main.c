@@ -40,6 +40,7 @@ struct convert_opts {
 	const char *symfs;
 	uint32_t kinds;
 	enum wp_unit unit;
+	bool unit_set, per_thread, no_calibrate;
 	struct wp_filter filter;
 	/* format options */
 	const char *title;
@@ -66,8 +67,13 @@ static void usage(FILE *f)
 "  -p, --pid PID[,PID]  only these processes\n"
 "  -t, --tid TID[,TID]  only these threads\n"
 "  -c, --comm NAME      only threads of this name (repeatable)\n"
-"      --on-cpu         on-CPU samples (the default; all a recording has now)\n"
-"      --unit UNIT      count unit: 'samples' (the default and only one now)\n"
+"      --on-cpu         on-CPU samples only\n"
+"      --off-cpu        off-CPU time only (default: both, wall-clock)\n"
+"      --unit UNIT      count unit: 'samples', 'ns', 'us' or 'ms' (default:\n"
+"                       samples for on-CPU data only, else us)\n"
+"      --per-thread     folded: root each stack at comm-TID\n"
+"      --no-calibrate   weigh on-CPU samples by the sampling period, not by\n"
+"                       the threads' exact on-CPU time\n"
 "      --symfs DIR      look for binaries under DIR\n"
 "      --title TEXT     svg: the graph's title\n"
 "      --inverted       svg: icicle graph (roots on top)\n"
@@ -133,7 +139,7 @@ static int spool_stdin(char *path, size_t len, int *fd)
 
 static int parse_args(int argc, char **argv, struct convert_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT, OPT_OFFCPU, OPT_PER_THREAD, OPT_NO_CALIBRATE, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
 	       OPT_MIN_WIDTH, OPT_MERGE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -143,6 +149,9 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		{ "tid", required_argument, NULL, 't' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
+		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
+		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
 		{ "title", required_argument, NULL, OPT_TITLE },
@@ -196,12 +205,21 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		case OPT_ONCPU:
 			o->kinds |= 1u << WP_EVENT_ONCPU;
 			break;
+		case OPT_OFFCPU:
+			o->kinds |= 1u << WP_EVENT_OFFCPU;
+			break;
+		case OPT_PER_THREAD:
+			o->per_thread = true;
+			break;
+		case OPT_NO_CALIBRATE:
+			o->no_calibrate = true;
+			break;
 		case OPT_UNIT:
-			if (strcmp(optarg, "samples") != 0) {
-				pr_err("unknown unit '%s': supported units: samples", optarg);
+			if (wp_unit__parse(optarg, &o->unit)) {
+				pr_err("unknown unit '%s': supported units: samples, ns, us, ms", optarg);
 				return 2;
 			}
-			o->unit = WP_UNIT_SAMPLES;
+			o->unit_set = true;
 			break;
 		case OPT_SYMFS:
 			o->symfs = optarg;
@@ -265,8 +283,8 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 	}
 	if (!o->input)
 		o->input = "wp.wpd";
-	if (!o->kinds)
-		o->kinds = 1u << WP_EVENT_ONCPU;
+	if (!o->kinds) /* wall-clock: both */
+		o->kinds = (1u << WP_EVENT_ONCPU) | (1u << WP_EVENT_OFFCPU);
 	return 0;
 }
 
@@ -325,6 +343,7 @@ static int cmd_convert(int argc, char **argv)
 {
 	struct convert_opts o = { 0 };
 	struct wp_resolve_opts ro = { 0 };
+	struct wp_load_opts lo = { 0 };
 	struct wp_convert_ctx ctx = { 0 };
 	struct wp_profile *p = NULL;
 	char err[512], spooled[64];
@@ -342,7 +361,8 @@ static int cmd_convert(int argc, char **argv)
 			goto out;
 		o.input = spooled;
 	}
-	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
+	lo.no_calibrate = o.no_calibrate;
+	ret = wp_profile__load(o.input, &lo, &p, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);
 		ret = 1;
@@ -360,6 +380,11 @@ static int cmd_convert(int argc, char **argv)
 	ctx.filter = &o.filter;
 	ctx.kinds = o.kinds;
 	ctx.unit = o.unit;
+	/* samples when only on-CPU data is written, else time */
+	if (!o.unit_set)
+		ctx.unit = (o.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p) ?
+			   WP_UNIT_US : WP_UNIT_SAMPLES;
+	ctx.per_thread = o.per_thread;
 	ctx.title = o.title;
 	ctx.inverted = o.inverted;
 	ctx.width = (unsigned int)o.width;

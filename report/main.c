@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * wp-report: what a .wpd recording holds, how complete it is, and where
- * the time went (top functions by self and total share).
+ * the time went (top functions by self and total share; with scheduler
+ * data, off-CPU time: blocking stacks, threads and wakers, and per-thread
+ * accounting with --threads).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +19,7 @@
 #include "report/profile.h"
 #include "report/summary.h"
 #include "report/top.h"
+#include "report/wallclock.h"
 
 #define NAME_WIDTH_MAX 60
 
@@ -27,6 +30,11 @@ struct report_opts {
 	bool json;
 	const char *symfs;
 	struct wp_filter filter;
+	uint32_t kinds;     /* --on-cpu/--off-cpu; 0: both */
+	bool threads;       /* --threads */
+	bool no_calibrate;  /* --no-calibrate */
+	bool by_time;       /* the function table is in ns (off-CPU included) */
+	bool offcpu_views;  /* blocking stacks, threads, wakers */
 };
 
 static void usage(FILE *f)
@@ -42,6 +50,11 @@ static void usage(FILE *f)
 "  -p, --pid PID[,PID]  only these processes\n"
 "  -t, --tid TID[,TID]  only these threads\n"
 "  -c, --comm NAME      only threads of this name (repeatable)\n"
+"      --on-cpu         only on-CPU time (samples)\n"
+"      --off-cpu        only off-CPU time (scheduler events)\n"
+"      --threads        per-thread on-CPU, off-CPU and unaccounted time\n"
+"      --no-calibrate   weigh on-CPU samples by the sampling period, not by\n"
+"                       the threads' exact on-CPU time\n"
 "  -j, --json           print the report as JSON (see wp-report(1))\n"
 "      --symfs DIR      look for binaries under DIR\n"
 "  -v, --verbose        more diagnostics (repeatable)\n"
@@ -83,13 +96,22 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 	if (wp_filter__active(&o->filter)) {
 		fprintf(out, "# %-13s", "filter:");
 		print_filter_text(&o->filter, out);
-		fprintf(out, "; %" PRIu64 " of %" PRIu64 " samples selected\n", t->events,
+		fprintf(out, "; %" PRIu64 " of %" PRIu64 " samples selected", t->samples,
 			wp_profile__read(p)->samples);
+		if (o->by_time)
+			fprintf(out, ", %" PRIu64 " off-CPU intervals", t->events - t->samples);
+		fputc('\n', out);
 	}
-	fprintf(out, "#\n# top %zu of %zu functions by %s share\n#\n", n, t->nfuncs,
-		o->sort == WP_SORT_SELF ? "self" : "total");
+	if (o->threads) {
+		wp_threads__text(p, &o->filter, out);
+		return;
+	}
+	fprintf(out, "#\n# top %zu of %zu functions by %s share%s\n#\n", n, t->nfuncs,
+		o->sort == WP_SORT_SELF ? "self" : "total",
+		!o->by_time ? "" : o->kinds == 1u << WP_EVENT_OFFCPU ? " of off-CPU time" :
+		" of wall-clock time (on-CPU and off-CPU)");
 	if (!t->events) {
-		fputs("# no samples selected\n", out);
+		fputs(o->by_time ? "# nothing selected\n" : "# no samples selected\n", out);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -101,14 +123,25 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 	}
 	if (w > NAME_WIDTH_MAX)
 		w = NAME_WIDTH_MAX;
-	fprintf(out, "#  self%%  total%%      self     total  %-*s  module\n", (int)w, "function");
+	if (o->by_time)
+		fprintf(out, "#  self%%  total%%     self ms    total ms  %-*s  module\n", (int)w,
+			"function");
+	else
+		fprintf(out, "#  self%%  total%%      self     total  %-*s  module\n", (int)w,
+			"function");
 	for (i = 0; i < n; i++) {
 		const struct wp_func_stat *s = &t->funcs[i];
 		const struct wp_frame *f = wp_profile__frame(p, s->frame);
 		size_t fw = wp_text_width(f->name);
 
-		fprintf(out, "%8.2f %7.2f %9" PRIu64 " %9" PRIu64 "  ", pct(s->self, t->weight),
-			pct(s->total, t->weight), s->self, s->total);
+		if (o->by_time)
+			fprintf(out, "%8.2f %7.2f %11.3f %11.3f  ", pct(s->self, t->weight),
+				pct(s->total, t->weight), (double)s->self / 1e6,
+				(double)s->total / 1e6);
+		else
+			fprintf(out, "%8.2f %7.2f %9" PRIu64 " %9" PRIu64 "  ",
+				pct(s->self, t->weight), pct(s->total, t->weight), s->self,
+				s->total);
 		if (f->flags & WP_FRAME_KERNEL) {
 			fputs("[k] ", out);
 			fw += 4;
@@ -132,7 +165,7 @@ static void json_ids(struct wp_json *j, const char *key, const int *ids, size_t 
 }
 
 static int report_json(const struct wp_profile *p, const struct report_opts *o,
-		       const struct wp_top *t, FILE *out)
+		       const struct wp_top *t, const struct wp_offcpu_view *v, FILE *out)
 {
 	struct wp_json j;
 	size_t i, n = shown(o, t);
@@ -141,7 +174,15 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 	wp_json__begin_object(&j);
 	wp_summary__json(p, o->input, &j);
 	wp_json__key(&j, "unit");
-	wp_json__str(&j, "samples");
+	wp_json__str(&j, o->by_time ? "ns" : "samples");
+	wp_json__key(&j, "kinds");
+	wp_json__begin_array(&j);
+	for (i = 0; i < WP_EVENT_KIND_MAX; i++)
+		if (o->kinds & (1u << i))
+			wp_json__str(&j, wp_event_kind__name((unsigned int)i));
+	wp_json__end_array(&j);
+	wp_json__key(&j, "calibrated_threads");
+	wp_json__u64(&j, wp_profile__calibrated_threads(p));
 	wp_json__key(&j, "filter");
 	wp_json__begin_object(&j);
 	json_ids(&j, "pid", o->filter.pids, o->filter.npids);
@@ -153,7 +194,9 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 	wp_json__end_array(&j);
 	wp_json__end_object(&j);
 	wp_json__key(&j, "samples_selected");
-	wp_json__u64(&j, t->events);
+	wp_json__u64(&j, t->samples);
+	wp_json__key(&j, "selected_total");
+	wp_json__u64(&j, t->weight);
 	wp_json__key(&j, "sort");
 	wp_json__str(&j, o->sort == WP_SORT_SELF ? "self" : "total");
 	wp_json__key(&j, "limit");
@@ -186,13 +229,17 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 		wp_json__end_object(&j);
 	}
 	wp_json__end_array(&j);
+	if (o->threads || wp_profile__has_sched(p))
+		wp_threads__json(p, &o->filter, &j);
+	if (o->offcpu_views)
+		wp_offcpu_view__json(p, v, o->limit, &j);
 	wp_json__end_object(&j);
 	return wp_json__finish(&j);
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_SYMFS = 256 };
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "sort", required_argument, NULL, 's' },
@@ -202,6 +249,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
+		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
+		{ "threads", no_argument, NULL, OPT_THREADS },
+		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -254,6 +305,18 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case OPT_SYMFS:
 			o->symfs = optarg;
 			break;
+		case OPT_ONCPU:
+			o->kinds |= 1u << WP_EVENT_ONCPU;
+			break;
+		case OPT_OFFCPU:
+			o->kinds |= 1u << WP_EVENT_OFFCPU;
+			break;
+		case OPT_THREADS:
+			o->threads = true;
+			break;
+		case OPT_NO_CALIBRATE:
+			o->no_calibrate = true;
+			break;
 		case 'v':
 			wp_log_verbosity++;
 			break;
@@ -280,6 +343,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	}
 	if (!o->input)
 		o->input = "wp.wpd";
+	if (!o->kinds)
+		o->kinds = (1u << WP_EVENT_ONCPU) | (1u << WP_EVENT_OFFCPU);
 	return 0;
 }
 
@@ -287,9 +352,11 @@ static int cmd_report(int argc, char **argv)
 {
 	struct report_opts o = { 0 };
 	struct wp_resolve_opts ro = { 0 };
+	struct wp_load_opts lo = { 0 };
 	struct wp_top_opts to = { 0 };
 	struct wp_profile *p = NULL;
 	struct wp_top t = { 0 };
+	struct wp_offcpu_view v = { 0 };
 	char err[512];
 	int ret;
 
@@ -299,27 +366,34 @@ static int cmd_report(int argc, char **argv)
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
-	ret = wp_profile__load(o.input, NULL, &p, err, sizeof(err));
+	lo.no_calibrate = o.no_calibrate;
+	ret = wp_profile__load(o.input, &lo, &p, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);
 		ret = 1;
 		goto out;
 	}
 	wp_summary__warn(p, o.input);
+	/* with off-CPU time in it, the function table is by time */
+	o.offcpu_views = (o.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p);
+	o.by_time = o.offcpu_views;
 	ro.symfs = o.symfs;
 	to.filter = &o.filter;
-	to.kinds = 1u << WP_EVENT_ONCPU;
-	to.unit = WP_UNIT_SAMPLES;
+	to.kinds = o.kinds;
+	to.unit = o.by_time ? WP_UNIT_NS : WP_UNIT_SAMPLES;
 	to.sort = o.sort;
-	if (wp_profile__resolve(p, &ro) || wp_top__compute(p, &to, &t)) {
+	if (wp_profile__resolve(p, &ro) || wp_top__compute(p, &to, &t) ||
+	    (o.offcpu_views && wp_offcpu_view__compute(p, &o.filter, &v))) {
 		pr_err("out of memory");
 		ret = 1;
 		goto out;
 	}
 	if (o.json) {
-		ret = report_json(p, &o, &t, stdout);
+		ret = report_json(p, &o, &t, &v, stdout);
 	} else {
 		report_text(p, &o, &t, stdout);
+		if (o.offcpu_views && !o.threads)
+			wp_offcpu_view__text(p, &v, o.limit, stdout);
 		ret = fflush(stdout) || ferror(stdout) ? -EIO : 0;
 	}
 	if (ret) {
@@ -329,6 +403,7 @@ static int cmd_report(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	wp_offcpu_view__release(&v);
 	wp_top__release(&t);
 	wp_profile__free(p);
 	wp_filter__release(&o.filter);

@@ -67,6 +67,8 @@ int wp_top__compute(const struct wp_profile *p, const struct wp_top_opts *o,
 		if (o->filter && !wp_filter__match(o->filter, g))
 			continue;
 		sat_add(&out->events, g->count);
+		if (g->kind == WP_EVENT_ONCPU)
+			sat_add(&out->samples, g->count);
 		sat_add(&out->weight, v);
 		if (g->kind == WP_EVENT_OFFCPU)
 			leaf = wp_profile__reason_frame(p, g->reason);

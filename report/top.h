@@ -36,6 +36,7 @@ struct wp_top {
 	struct wp_func_stat *funcs; /* functions with total > 0, sorted */
 	size_t nfuncs;
 	uint64_t events;            /* selected events: samples + off-CPU intervals */
+	uint64_t samples;           /* of which on-CPU samples */
 	uint64_t weight;            /* their total in the unit (the shares' base) */
 };
 

@@ -87,7 +87,9 @@ like "$(cat "$TMPD/err")" "format is required.*folded" "no -f: says so, lists fo
 usage "unknown format" -f svgz "$FX/simple.wpd"
 like "$(cat "$TMPD/err")" "unknown format 'svgz'" "unknown format named"
 like "$(cat "$TMPD/err")" "supported formats: folded" "supported formats listed"
-usage "unknown unit" -f folded --unit ns "$FX/simple.wpd"
+usage "unknown unit" -f folded --unit seconds "$FX/simple.wpd"
+like "$(cat "$TMPD/err")" "unknown unit 'seconds': supported units: samples, ns, us, ms" \
+	"unknown unit named, units listed"
 usage "bad --pid" -f folded --pid 12x "$FX/simple.wpd"
 usage "--pid 0" -f folded --pid 0 "$FX/simple.wpd"
 usage "bad --tid" -f folded --tid '' "$FX/simple.wpd"

@@ -31,12 +31,15 @@
  * unfinished.wpd: simple.wpd without its FINISH record.
  * unknown.wpd: simple.wpd plus one record of a type from the future.
  * renames.wpd: thread names out of time order, repeated, and renamed back.
+ * sched.wpd: scheduler data (off-CPU intervals, aggregates, TASK and
+ *   THREAD_TIME records) with exact, known numbers: see write_sched().
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <link.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +48,10 @@
 
 #include "format/wpd.h"
 #include "report/filter.h"
+#include "report/folded.h"
 #include "report/profile.h"
+#include "report/top.h"
+#include "report/wallclock.h"
 #include "common/log.h"
 #include "tests/lib/tap.h"
 
@@ -245,10 +251,11 @@ static void samples(struct fx *x, uint32_t pid, uint32_t tid, uint32_t stack_id,
 		x->err = -EIO;
 }
 
-static int fx_open(struct fx *x, const char *dir, const char *name, size_t block_target)
+static int fx_open_flags(struct fx *x, const char *dir, const char *name,
+			 size_t block_target, uint64_t compat)
 {
 	struct wpd_writer_opts wo = {
-		.compat_flags = WPD_FEAT_ONCPU | WPD_FEAT_KSYMS,
+		.compat_flags = compat,
 		.block_target = block_target,
 	};
 	char path[4096];
@@ -261,6 +268,11 @@ static int fx_open(struct fx *x, const char *dir, const char *name, size_t block
 	wpd_buf__init(&x->b);
 	wpd_samples_builder__init(&x->sb);
 	return wpd_writer__new(x->fd, &wo, &x->w);
+}
+
+static int fx_open(struct fx *x, const char *dir, const char *name, size_t block_target)
+{
+	return fx_open_flags(x, dir, name, block_target, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS);
 }
 
 static int fx_close(struct fx *x)
@@ -496,6 +508,187 @@ static void check_renames(const char *dir)
 	wp_profile__free(p);
 }
 
+/* ---- sched.wpd: scheduler data with known numbers ----------------------- */
+
+#define MS 1000000ull
+
+enum sched_str {
+	SSTR_A = 40, SSTR_B, SSTR_B2, SSTR_C, SSTR_KENTRY, SSTR_KINNER,
+};
+
+static void offcpu1(struct fx *x, struct wpd_offcpu_builder *ob, uint32_t pid, uint32_t tid,
+		    uint64_t start, uint64_t dur, uint32_t stack_id, uint32_t reason,
+		    uint64_t runq, uint32_t wpid, uint32_t wtid, uint32_t wstack)
+{
+	struct wpd_offcpu o = {
+		.start_ns = start, .duration_ns = dur, .runq_ns = runq, .pid = pid,
+		.tid = tid, .cpu = 1, .stack_id = stack_id, .reason = reason,
+		.waker_pid = wpid, .waker_tid = wtid, .waker_stack_id = wstack,
+	};
+
+	if (wpd_offcpu_builder__add(ob, &o) < 0 && !x->err)
+		x->err = -EINVAL;
+}
+
+static void agg1(struct fx *x, struct wpd_offcpu_agg_builder *ab, uint32_t pid, uint32_t tid,
+		 uint64_t n, uint64_t total, uint32_t stack_id, uint32_t reason, uint64_t runq)
+{
+	struct wpd_offcpu_agg a = {
+		.intervals = n, .total_ns = total, .runq_ns = runq, .pid = pid, .tid = tid,
+		.stack_id = stack_id, .reason = reason,
+	};
+
+	if (wpd_offcpu_agg_builder__add(ab, &a) < 0 && !x->err)
+		x->err = -EINVAL;
+}
+
+static void task(struct fx *x, uint64_t t, uint32_t kind, uint32_t pid, uint32_t tid,
+		 uint32_t ppid, uint32_t ptid, uint32_t comm)
+{
+	struct wpd_task k = {
+		.time_ns = t, .kind = kind, .pid = pid, .tid = tid, .parent_pid = ppid,
+		.parent_tid = ptid, .comm_str = comm,
+	};
+
+	wpd_encode_task(&x->b, &k);
+	add(x, WPD_REC_TASK);
+}
+
+static void thread_time(struct fx *x, uint32_t pid, uint32_t tid, uint64_t oncpu,
+			uint64_t first, uint64_t last, uint32_t flags)
+{
+	struct wpd_thread_time tt = {
+		.pid = pid, .tid = tid, .oncpu_ns = oncpu, .first_ns = first, .last_ns = last,
+		.switches = 7, .flags = flags,
+	};
+
+	wpd_encode_thread_time(&x->b, &tt);
+	add(x, WPD_REC_THREAD_TIME);
+}
+
+/*
+ * sched.wpd, recording [T0, T0 + 1 s] at 99 Hz, min_block_ns 1 ms.
+ * Stacks: 1 fx_main;fx_a;fx_b  2 fx_main;fx_c
+ *         10 fx_main;fx_rec;fx_kentry[k];fx_kinner[k]  (sleeping)
+ *         11 fx_main;fx_a;fx_kinner[k]                   (blocked)
+ *         12 fx_main;fx_b;fx_c                            (B waking A)
+ *
+ * A  pid 600 tid 600 "fx-sched-a": THREAD_TIME [T0, T0+1000ms] on-CPU
+ *    100 ms (an earlier snapshot says 40 ms: the last one wins), samples
+ *    6 x stack 1 + 4 x stack 2 (calibrated: 10 ms each). Off-CPU 600 ms:
+ *    unknown 20 (no stack), sleep 150 (stack 10, runq 3) + 5 aggregated
+ *    50 (runq 2), blocked 300 (stack 11, runq 1, woken by B at stack 12),
+ *    preempted 50 (stack 1; runq stored 0, counted 50), reason 9 (a newer
+ *    minor's: other) 30 (stack 2). runq 56, unaccounted 300, coverage 0.7.
+ * B  pid 600 tid 601: TASK THREAD at T0+200ms named "fx-sched-b", 5
+ *    samples of stack 2 at T0+300ms, renamed "fx-sched-b2" at T0+500ms,
+ *    sleep 100 ms (stack 10, woken by A at stack 2) from T0+550ms, exit
+ *    at T0+700ms. No THREAD_TIME: on-CPU estimated 5 x 1e9/99 ns =
+ *    50505051 ns; lifetime 500 ms; unaccounted 349494949 ns.
+ * C  pid 700 tid 700 "fx-sched-c": THREAD_TIME [T0+100ms, T0+400ms]
+ *    exited, on-CPU 30 ms, no samples; aggregated only: blocked 3
+ *    intervals 268 ms (stack 11), preempted 1 interval 2 ms (stack 2).
+ *    Coverage 1, unaccounted 0.
+ */
+static int write_sched(const char *dir)
+{
+	const uint64_t s1[] = { LEAF(fx_b), RET(fx_a), RET(fx_main) };
+	const uint64_t s2[] = { LEAF(fx_c), RET(fx_main) };
+	const uint64_t s10k[] = { K_INNER + 0x10, K_ENTRY + 0x20 };
+	const uint64_t s10u[] = { LEAF(fx_rec), RET(fx_main) };
+	const uint64_t s11k[] = { K_INNER + 0x30 };
+	const uint64_t s11u[] = { LEAF(fx_a), RET(fx_main) };
+	const uint64_t s12[] = { LEAF(fx_c), RET(fx_b), RET(fx_main) };
+	struct wpd_offcpu_builder ob;
+	struct wpd_offcpu_agg_builder ab;
+	struct fx x;
+	int ret = fx_open_flags(&x, dir, "sched.wpd", 0,
+				WPD_FEAT_ONCPU | WPD_FEAT_OFFCPU | WPD_FEAT_KSYMS);
+
+	if (ret)
+		return ret;
+	wpd_offcpu_builder__init(&ob);
+	wpd_offcpu_agg_builder__init(&ab);
+	meta(&x);
+	wpd_buf__reset(&x.b);
+	wpd_kv__put_u64(&x.b, WPD_META_OFF_CPU, 1);
+	wpd_kv__put_u64(&x.b, WPD_META_MIN_BLOCK, 1 * MS);
+	add(&x, WPD_REC_META);
+	str(&x, STR_EXE, self.path);
+	str(&x, SSTR_A, "fx-sched-a");
+	str(&x, SSTR_B, "fx-sched-b");
+	str(&x, SSTR_B2, "fx-sched-b2");
+	str(&x, SSTR_C, "fx-sched-c");
+	str(&x, SSTR_KENTRY, "fx_kentry");
+	str(&x, SSTR_KINNER, "fx_kinner");
+	ksym(&x, K_ENTRY, 0x100, SSTR_KENTRY, 0);
+	ksym(&x, K_INNER, 0x100, SSTR_KINNER, 0);
+	stack(&x, 1, 0, NULL, 0, s1, 3);
+	stack(&x, 2, 0, NULL, 0, s2, 2);
+	stack(&x, 10, 0, s10k, 2, s10u, 2);
+	stack(&x, 11, 0, s11k, 1, s11u, 2);
+	stack(&x, 12, 0, NULL, 0, s12, 3);
+	mmap_rec(&x, T0, 600, STR_EXE, self.build_id, self.build_id_len);
+	mmap_rec(&x, T0, 700, STR_EXE, self.build_id, self.build_id_len);
+	thread(&x, T0, 600, 600, SSTR_A);
+	thread(&x, T0, 700, 700, SSTR_C);
+	task(&x, T0 + 100 * MS, WPD_TASK_FORK, 700, 700, 1, 1, SSTR_C);
+	task(&x, T0 + 200 * MS, WPD_TASK_THREAD, 600, 601, 600, 600, SSTR_B);
+	task(&x, T0 + 500 * MS, WPD_TASK_RENAME, 600, 601, 0, 0, SSTR_B2);
+
+	samples(&x, 600, 600, 1, 6, T0 + 20 * MS);
+	samples(&x, 600, 600, 2, 4, T0 + 30 * MS);
+	samples(&x, 600, 601, 2, 5, T0 + 300 * MS);
+	thread_time(&x, 600, 600, 40 * MS, T0, T0 + 500 * MS, 0); /* a snapshot */
+
+	/* A's individual intervals, out of time order; then B's */
+	offcpu1(&x, &ob, 600, 600, T0 + 400 * MS, 300 * MS, 11, WPD_OFF_BLOCKED, 1 * MS,
+		600, 601, 12);
+	offcpu1(&x, &ob, 600, 600, T0, 20 * MS, 0, WPD_OFF_UNKNOWN, 0, 0, 0, 0);
+	offcpu1(&x, &ob, 600, 600, T0 + 120 * MS, 150 * MS, 10, WPD_OFF_SLEEP, 3 * MS, 0, 0, 0);
+	offcpu1(&x, &ob, 600, 600, T0 + 700 * MS, 50 * MS, 1, WPD_OFF_PREEMPTED, 0, 0, 0, 0);
+	offcpu1(&x, &ob, 600, 600, T0 + 750 * MS, 30 * MS, 2, 9, 0, 0, 0, 0);
+	wpd_offcpu_builder__finish(&ob);
+	if (wpd_writer__add_buf(x.w, WPD_REC_OFFCPU, &ob.buf) && !x.err)
+		x.err = -EIO;
+	wpd_offcpu_builder__reset(&ob);
+	offcpu1(&x, &ob, 600, 601, T0 + 550 * MS, 100 * MS, 10, WPD_OFF_SLEEP, 0, 600, 600, 2);
+	wpd_offcpu_builder__finish(&ob);
+	if (wpd_writer__add_buf(x.w, WPD_REC_OFFCPU, &ob.buf) && !x.err)
+		x.err = -EIO;
+	task(&x, T0 + 700 * MS, WPD_TASK_EXIT, 600, 601, 0, 0, 0);
+
+	/* short intervals: A's sleeps in one period, C's in another */
+	agg1(&x, &ab, 600, 600, 5, 50 * MS, 10, WPD_OFF_SLEEP, 2 * MS);
+	wpd_offcpu_agg_builder__finish(&ab, T0, T0 + 1000 * MS);
+	if (wpd_writer__add_buf(x.w, WPD_REC_OFFCPU_AGG, &ab.buf) && !x.err)
+		x.err = -EIO;
+	wpd_offcpu_agg_builder__reset(&ab);
+	agg1(&x, &ab, 700, 700, 2, 200 * MS, 11, WPD_OFF_BLOCKED, 0);
+	agg1(&x, &ab, 700, 700, 1, 68 * MS, 11, WPD_OFF_BLOCKED, 0); /* the key again: adds */
+	agg1(&x, &ab, 700, 700, 1, 2 * MS, 2, WPD_OFF_PREEMPTED, 0);
+	wpd_offcpu_agg_builder__finish(&ab, T0 + 100 * MS, T0 + 400 * MS);
+	if (wpd_writer__add_buf(x.w, WPD_REC_OFFCPU_AGG, &ab.buf) && !x.err)
+		x.err = -EIO;
+	task(&x, T0 + 400 * MS, WPD_TASK_EXIT, 700, 700, 0, 0, 0);
+
+	thread_time(&x, 700, 700, 30 * MS, T0 + 100 * MS, T0 + 400 * MS, WPD_THREAD_TIME_EXITED);
+	thread_time(&x, 600, 600, 100 * MS, T0, T0 + 1000 * MS, 0);
+	wpd_buf__reset(&x.b);
+	wpd_kv__put_u64(&x.b, WPD_STAT_SAMPLES, 15);
+	wpd_kv__put_u64(&x.b, WPD_STAT_DURATION, 1000 * MS);
+	wpd_kv__put_u64(&x.b, WPD_STAT_END_MONO, T0 + 1000 * MS);
+	wpd_kv__put_u64(&x.b, WPD_STAT_OFFCPU_EVENTS, 6);
+	wpd_kv__put_u64(&x.b, WPD_STAT_OFFCPU_AGGREGATED, 9);
+	wpd_kv__put_u64(&x.b, "lost.ringbuf_full", 0);
+	add(&x, WPD_REC_FINISH);
+	if (ob.buf.oom || ab.buf.oom)
+		x.err = -ENOMEM;
+	wpd_offcpu_builder__release(&ob);
+	wpd_offcpu_agg_builder__release(&ab);
+	return fx_close(&x);
+}
+
 /* N samples over 64 threads and 4096 stacks of this binary: for benchmarks. */
 static int write_big(const char *dir, uint64_t n)
 {
@@ -687,6 +880,266 @@ static void check_full(const char *dir)
 	wp_profile__free(p);
 }
 
+/* ---- sched.wpd through the library ----------------------------------- */
+
+static const struct wp_group *find_kgroup(const struct wp_profile *p, uint32_t tid,
+					  uint32_t kind, uint32_t stack_id, uint32_t reason)
+{
+	size_t i;
+
+	for (i = 0; i < wp_profile__ngroups(p); i++) {
+		const struct wp_group *g = wp_profile__group(p, i);
+
+		if (g->tid == tid && g->kind == kind && g->stack_id == stack_id &&
+		    g->reason == reason)
+			return g;
+	}
+	return NULL;
+}
+
+static const struct wp_thread_acct *find_thread(const struct wp_profile *p, uint32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < wp_profile__nthreads(p); i++)
+		if (wp_profile__thread(p, i)->tid == tid)
+			return wp_profile__thread(p, i);
+	return NULL;
+}
+
+struct cb_count {
+	uint64_t n, ns, bad;
+};
+
+static void count_interval(void *arg, const struct wpd_offcpu *iv)
+{
+	struct cb_count *c = arg;
+
+	c->n++;
+	c->ns += iv->duration_ns;
+	if (iv->reason > WPD_OFF_REASON_MAX ||
+	    (iv->reason == WPD_OFF_PREEMPTED && iv->runq_ns != iv->duration_ns))
+		c->bad++;
+}
+
+static void frames_str(const struct wp_profile *p, const uint32_t *fr, uint32_t n, char *buf,
+		       size_t len)
+{
+	struct wp_strbuf b = { 0 };
+
+	wp_stack_folded(p, fr, n, &b);
+	snprintf(buf, len, "%s", b.s ? b.s : "");
+	wp_strbuf__release(&b);
+}
+
+static void check_sched_threads(const struct wp_profile *p)
+{
+	const struct wp_thread_acct *t;
+	const struct wp_sched_totals *tot = wp_profile__totals(p);
+
+	is_int(wp_profile__nthreads(p), 3, "three threads accounted");
+	t = find_thread(p, 600);
+	if (ok(t != NULL, "thread A")) {
+		is_str(t->comm, "fx-sched-a", "A: name");
+		is_int(t->pid, 600, "A: pid");
+		ok(t->oncpu_exact, "A: on-CPU time exact");
+		is_int(t->oncpu_ns, 100 * MS, "A: on-CPU 100 ms (the last THREAD_TIME wins)");
+		is_int(t->oncpu_samples, 10, "A: 10 samples");
+		is_int(t->offcpu_ns, 600 * MS, "A: off-CPU 600 ms");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_SLEEP], 200 * MS,
+		       "A: sleep 200 ms (an interval and an aggregate)");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_BLOCKED], 300 * MS, "A: blocked 300 ms");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_PREEMPTED], 50 * MS, "A: preempted 50 ms");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_OTHER], 30 * MS,
+		       "A: a reason from the future counts as other");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_UNKNOWN], 20 * MS, "A: unknown 20 ms");
+		is_int(t->offcpu_intervals, 10, "A: 10 intervals");
+		is_int(t->runq_ns, 56 * MS, "A: run queue 56 ms (all of the preempted 50)");
+		ok(t->lifetime_known && t->start_ns == T0 && t->end_ns == T0 + 1000 * MS,
+		   "A: lifetime from THREAD_TIME");
+		is_int(t->lifetime_ns, 1000 * MS, "A: lifetime 1 s");
+		is_int(t->unaccounted_ns, 300 * MS, "A: 300 ms unaccounted");
+		ok(fabs(t->coverage - 0.7) < 1e-12, "A: coverage 0.7 (%f)", t->coverage);
+		ok(!t->exited, "A: did not exit");
+	}
+	t = find_thread(p, 601);
+	if (ok(t != NULL, "thread B")) {
+		is_str(t->comm, "fx-sched-b2", "B: its latest name (TASK RENAME)");
+		is_int(t->pid, 600, "B: pid");
+		ok(!t->oncpu_exact, "B: no THREAD_TIME: on-CPU estimated");
+		is_int(t->oncpu_ns, 50505051, "B: 5 samples x 1e9/99 ns");
+		is_int(t->offcpu_ns, 100 * MS, "B: off-CPU 100 ms");
+		is_int(t->lifetime_ns, 500 * MS, "B: lifetime from TASK THREAD to TASK EXIT");
+		is_int(t->start_ns, T0 + 200 * MS, "B: created at T0 + 200 ms");
+		is_int(t->unaccounted_ns, 500 * MS - 100 * MS - 50505051, "B: unaccounted");
+		ok(fabs(t->coverage - 150505051.0 / 500e6) < 1e-12, "B: coverage %f", t->coverage);
+		ok(t->exited, "B: exited (TASK EXIT)");
+	}
+	t = find_thread(p, 700);
+	if (ok(t != NULL, "thread C")) {
+		is_int(t->oncpu_ns, 30 * MS, "C: on-CPU 30 ms, no samples");
+		is_int(t->oncpu_samples, 0, "C: no samples");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_BLOCKED], 268 * MS,
+		       "C: blocked 268 ms (a repeated aggregate key adds up)");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_PREEMPTED], 2 * MS, "C: preempted 2 ms");
+		is_int(t->offcpu_intervals, 4, "C: 4 aggregated intervals");
+		is_int(t->unaccounted_ns, 0, "C: nothing unaccounted");
+		ok(t->coverage == 1.0, "C: coverage 1");
+		ok(t->exited, "C: exited (THREAD_TIME flag)");
+	}
+	is_int(tot->oncpu_ns, 180 * MS + 505051, "totals: on-CPU");
+	ok(!tot->oncpu_exact, "totals: not all exact");
+	is_int(tot->offcpu_ns, 970 * MS, "totals: off-CPU 970 ms");
+	is_int(tot->offcpu_by_reason_ns[WPD_OFF_BLOCKED], 568 * MS, "totals: blocked");
+	is_int(tot->offcpu_by_reason_ns[WPD_OFF_SLEEP], 300 * MS, "totals: sleep");
+	is_int(tot->runq_ns, 58 * MS, "totals: run queue");
+	is_int(tot->offcpu_intervals, 15, "totals: 15 intervals");
+}
+
+static void check_sched_views(const struct wp_profile *p)
+{
+	struct wp_offcpu_view v;
+	struct wp_filter f;
+	char buf[512];
+	size_t i;
+
+	if (!ok(wp_offcpu_view__compute(p, NULL, &v) == 0, "off-CPU views"))
+		return;
+	is_int(v.total_ns, 970 * MS, "views: 970 ms selected");
+	is_int(v.nstacks, 6, "views: six blocking stacks (merged across threads)");
+	if (v.nstacks == 6) {
+		frames_str(p, v.stacks[0].frames, v.stacks[0].nframes, buf, sizeof(buf));
+		is_str(buf, "fx_main;fx_a;fx_kinner_[k]", "top blocking stack");
+		is_int(v.stacks[0].total_ns, 568 * MS, "A's and C's blocked time merged");
+		is_int(v.stacks[0].count, 4, "in 4 intervals");
+		is_str(wp_offcpu_reason__name(v.stacks[0].reason), "blocked", "reason blocked");
+		frames_str(p, v.stacks[1].frames, v.stacks[1].nframes, buf, sizeof(buf));
+		is_str(buf, "fx_main;fx_rec;fx_kentry_[k];fx_kinner_[k]", "second: sleeping");
+		is_int(v.stacks[1].total_ns, 300 * MS, "sleep 300 ms across A and B");
+		is_int(v.stacks[5].total_ns, 2 * MS, "smallest: C preempted 2 ms");
+	}
+	is_int(v.nthreads, 3, "views: three blocking threads");
+	if (v.nthreads == 3)
+		ok(v.threads[0]->tid == 600 && v.threads[1]->tid == 700 && v.threads[2]->tid == 601,
+		   "blocking threads by off-CPU time: A, C, B");
+	is_int(v.nwakers, 2, "views: two wakers");
+	if (v.nwakers == 2) {
+		ok(v.wakers[0].tid == 601 && v.wakers[0].pid == 600, "top waker: B");
+		is_str(v.wakers[0].comm, "fx-sched-b2", "the waker's name at the wakeup");
+		is_int(v.wakers[0].total_ns, 299 * MS, "B ended 299 ms of waiting (300 - runq 1)");
+		frames_str(p, v.wakers[0].frames, v.wakers[0].nframes, buf, sizeof(buf));
+		is_str(buf, "fx_main;fx_b;fx_c", "the waker's stack");
+		ok(v.wakers[1].tid == 600 && v.wakers[1].total_ns == 100 * MS, "then A: 100 ms");
+	}
+	wp_offcpu_view__release(&v);
+
+	wp_filter__init(&f);
+	wp_filter__add_comm(&f, "fx-sched-b");
+	if (ok(wp_offcpu_view__compute(p, &f, &v) == 0, "views with --comm fx-sched-b")) {
+		is_int(v.total_ns, 0, "no off-CPU interval while named fx-sched-b");
+		is_int(v.nthreads, 1, "but thread B had that name");
+		wp_offcpu_view__release(&v);
+	}
+	wp_filter__release(&f);
+	wp_filter__init(&f);
+	wp_filter__add_tids(&f, "600");
+	if (ok(wp_offcpu_view__compute(p, &f, &v) == 0, "views with --tid 600")) {
+		is_int(v.total_ns, 600 * MS, "A's 600 ms");
+		ok(v.nwakers == 1 && v.wakers[0].tid == 601, "wakers of A: B only");
+		wp_offcpu_view__release(&v);
+	}
+	wp_filter__release(&f);
+	for (i = 0; i < WP_OFF_NREASONS; i++)
+		if (wp_profile__reason_frame(p, (uint32_t)i) == UINT32_MAX)
+			break;
+	is_int(i, WP_OFF_NREASONS, "a pseudo frame per reason");
+	is_str(wp_profile__frame(p, wp_profile__reason_frame(p, WPD_OFF_BLOCKED))->name,
+	       "[off-cpu:blocked]", "named [off-cpu:blocked]");
+}
+
+static void check_sched(const char *dir)
+{
+	struct wp_load_opts lo = { .offcpu_cb = count_interval };
+	struct wp_top_opts to = { .unit = WP_UNIT_NS };
+	struct cb_count cc = { 0 };
+	const struct wp_group *g;
+	struct wp_profile *p;
+	struct wp_top t;
+	char path[4096], err[256];
+	size_t i;
+
+	lo.cb_arg = &cc;
+	snprintf(path, sizeof(path), "%s/sched.wpd", dir);
+	if (!ok(wp_profile__load(path, &lo, &p, err, sizeof(err)) == 0, "sched.wpd loads")) {
+		tap_diag("  %s", err);
+		return;
+	}
+	ok(wp_profile__has_sched(p) && wp_profile__has_offcpu(p), "scheduler data found");
+	is_int(wp_profile__read(p)->samples, 15, "15 samples");
+	is_int(wp_profile__read(p)->offcpu_intervals, 6, "6 individual intervals");
+	is_int(wp_profile__read(p)->offcpu_agg_entries, 4, "4 aggregated entries");
+	is_int(wp_profile__read(p)->offcpu_agg_intervals, 9, "summing 9 intervals");
+	is_int(wp_profile__read(p)->thread_times, 3, "3 THREAD_TIME records");
+	is_int(wp_profile__read(p)->tasks, 5, "5 TASK records");
+	is_int(cc.n, 6, "the callback saw every individual interval");
+	is_int(cc.ns, 650 * MS, "with its duration");
+	is_int(cc.bad, 0, "reasons mapped, preempted runq set");
+	is_int(wp_profile__calibrated_threads(p), 1, "one thread calibrated (A)");
+	ok(wp_profile__resolve(p, NULL) == 0, "sched.wpd resolves");
+
+	g = find_kgroup(p, 600, WP_EVENT_ONCPU, 1, 0);
+	ok(g && g->count == 6 && g->weight == 60 * MS, "A stack 1: 6 samples, 60 ms calibrated");
+	g = find_kgroup(p, 600, WP_EVENT_ONCPU, 2, 0);
+	ok(g && g->count == 4 && g->weight == 40 * MS, "A stack 2: 4 samples, 40 ms calibrated");
+	g = find_kgroup(p, 601, WP_EVENT_ONCPU, 2, 0);
+	ok(g && g->weight == 50505051, "B: not calibrated (no THREAD_TIME): 5 x period");
+	if (ok(g != NULL, "B's samples") && g)
+		is_str(g->comm, "fx-sched-b", "B's samples: named at their time (TASK THREAD)");
+	g = find_kgroup(p, 600, WP_EVENT_OFFCPU, 10, WPD_OFF_SLEEP);
+	ok(g && g->count == 6 && g->weight == 200 * MS && g->runq_ns == 5 * MS,
+	   "A's sleep: the interval and the aggregate in one group");
+	g = find_kgroup(p, 601, WP_EVENT_OFFCPU, 10, WPD_OFF_SLEEP);
+	if (ok(g != NULL, "B's sleep") && g)
+		is_str(g->comm, "fx-sched-b2", "B's sleep: named after the rename");
+	g = find_kgroup(p, 600, WP_EVENT_OFFCPU, 2, WPD_OFF_OTHER);
+	ok(g && g->weight == 30 * MS, "reason 9 grouped as other");
+
+	check_sched_threads(p);
+	check_sched_views(p);
+
+	to.kinds = 1u << WP_EVENT_OFFCPU;
+	if (ok(wp_top__compute(p, &to, &t) == 0, "top, off-CPU in ns")) {
+		is_int(t.weight, 970 * MS, "top: 970 ms off-CPU");
+		ok(t.nfuncs > 0 && strcmp(wp_profile__frame(p, t.funcs[0].frame)->name,
+					  "[off-cpu:blocked]") == 0 &&
+		   t.funcs[0].self == 568 * MS, "top self: [off-cpu:blocked] 568 ms");
+		wp_top__release(&t);
+	}
+	to.kinds = 0;
+	to.unit = WP_UNIT_SAMPLES;
+	if (ok(wp_top__compute(p, &to, &t) == 0, "top, all in samples")) {
+		/* 15 samples + off-CPU at 99 Hz: 970 ms x 99 / 1000 per group, rounded */
+		is_int(t.samples, 15, "top: 15 samples");
+		for (i = 0; i < t.nfuncs; i++)
+			if (strcmp(wp_profile__frame(p, t.funcs[i].frame)->name, "[off-cpu:blocked]") == 0)
+				is_int(t.funcs[i].self, 30 + 27, "blocked in samples: 29.7 + 26.532");
+		wp_top__release(&t);
+	}
+	wp_profile__free(p);
+
+	lo.no_calibrate = true;
+	lo.offcpu_cb = NULL;
+	if (!ok(wp_profile__load(path, &lo, &p, err, sizeof(err)) == 0, "loads, not calibrated"))
+		return;
+	is_int(wp_profile__calibrated_threads(p), 0, "no thread calibrated");
+	g = find_kgroup(p, 600, WP_EVENT_ONCPU, 1, 0);
+	ok(g && g->weight == 60606061, "A stack 1: 6 x 1e9/99 ns");
+	g = find_kgroup(p, 600, WP_EVENT_ONCPU, 2, 0);
+	ok(g && g->weight == 40404040, "A stack 2: 4 x 1e9/99 ns");
+	is_int(find_thread(p, 600)->oncpu_ns, 100 * MS, "thread A still 100 ms: exact");
+	wp_profile__free(p);
+}
+
 static void check_simple(const char *dir)
 {
 	char path[4096], err[256];
@@ -736,6 +1189,7 @@ int main(void)
 	is_int(write_simple(dir, "unfinished.wpd", false, false), 0, "unfinished.wpd written");
 	is_int(write_simple(dir, "unknown.wpd", true, true), 0, "unknown.wpd written");
 	is_int(write_renames(dir), 0, "renames.wpd written");
+	is_int(write_sched(dir), 0, "sched.wpd written");
 	if (big && *big) {
 		uint64_t n = strtoull(big, NULL, 10);
 
@@ -744,6 +1198,7 @@ int main(void)
 	check_full(dir);
 	check_simple(dir);
 	check_renames(dir);
+	check_sched(dir);
 	if (!keep) {
 		char cmd[256];
 
