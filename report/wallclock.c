@@ -289,7 +289,7 @@ void wp_offcpu_view__text(const struct wp_profile *p, const struct wp_offcpu_vie
 	size_t i, n;
 
 	n = shown(limit, v->nstacks);
-	fprintf(f, "#\n# off-CPU: top %zu of %zu blocking stacks by time"
+	fprintf(f, "#\n# top %zu of %zu blocking stacks by off-CPU time"
 		" (%.3f ms in %" PRIu64 " intervals selected)\n#\n", n, v->nstacks,
 		ms(v->total_ns), v->intervals);
 	if (!v->nstacks)
@@ -307,7 +307,7 @@ void wp_offcpu_view__text(const struct wp_profile *p, const struct wp_offcpu_vie
 	}
 
 	n = shown(limit, v->nthreads);
-	fprintf(f, "#\n# off-CPU: top %zu of %zu blocking threads by time (ms)\n#\n", n,
+	fprintf(f, "#\n# top %zu of %zu blocking threads by off-CPU time (ms)\n#\n", n,
 		v->nthreads);
 	if (v->nthreads)
 		fprintf(f, "# %7s %7s %11s %11s %11s %11s %11s %11s %11s  %s\n", "pid", "tid",
@@ -324,7 +324,7 @@ void wp_offcpu_view__text(const struct wp_profile *p, const struct wp_offcpu_vie
 	}
 
 	n = shown(limit, v->nwakers);
-	fprintf(f, "#\n# off-CPU: top %zu of %zu wakers by the time they ended\n#\n", n,
+	fprintf(f, "#\n# top %zu of %zu wakers by the off-CPU time they ended\n#\n", n,
 		v->nwakers);
 	if (v->nwakers)
 		fprintf(f, "# %11s %9s %7s %7s  %s  %s\n", "time ms", "count", "pid", "tid",
