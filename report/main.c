@@ -17,6 +17,7 @@
 #include "report/filter.h"
 #include "report/json.h"
 #include "report/profile.h"
+#include "report/sandwich.h"
 #include "report/summary.h"
 #include "report/top.h"
 #include "report/wallclock.h"
@@ -35,6 +36,8 @@ struct report_opts {
 	bool no_calibrate;  /* --no-calibrate */
 	bool by_time;       /* the function table is in ns (off-CPU included) */
 	bool offcpu_views;  /* blocking stacks, threads, wakers */
+	const char *sandwich;            /* --sandwich FUNC */
+	const struct wp_sandwich *sw;    /* its result */
 };
 
 static void usage(FILE *f)
@@ -53,6 +56,7 @@ static void usage(FILE *f)
 "      --on-cpu         only on-CPU time (samples)\n"
 "      --off-cpu        only off-CPU time (scheduler events)\n"
 "      --threads        per-thread on-CPU, off-CPU and unaccounted time\n"
+"      --sandwich FUNC  callers and callees of FUNC, merged over its call sites\n"
 "      --no-calibrate   weigh on-CPU samples by the sampling period, not by\n"
 "                       the threads' exact on-CPU time\n"
 "  -j, --json           print the report as JSON (see wp-report(1))\n"
@@ -233,13 +237,15 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 		wp_threads__json(p, &o->filter, &j);
 	if (o->offcpu_views)
 		wp_offcpu_view__json(p, v, o->limit, &j);
+	if (o->sw)
+		wp_sandwich__json(p, o->sw, o->limit, &j);
 	wp_json__end_object(&j);
 	return wp_json__finish(&j);
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE };
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE, OPT_SANDWICH };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "sort", required_argument, NULL, 's' },
@@ -252,6 +258,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
 		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
 		{ "threads", no_argument, NULL, OPT_THREADS },
+		{ "sandwich", required_argument, NULL, OPT_SANDWICH },
 		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -314,6 +321,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case OPT_THREADS:
 			o->threads = true;
 			break;
+		case OPT_SANDWICH:
+			o->sandwich = optarg;
+			break;
 		case OPT_NO_CALIBRATE:
 			o->no_calibrate = true;
 			break;
@@ -357,6 +367,7 @@ static int cmd_report(int argc, char **argv)
 	struct wp_profile *p = NULL;
 	struct wp_top t = { 0 };
 	struct wp_offcpu_view v = { 0 };
+	struct wp_sandwich sw = { 0 };
 	char err[512];
 	int ret;
 
@@ -388,8 +399,37 @@ static int cmd_report(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	if (o.sandwich) {
+		struct wp_sandwich_opts so = { .filter = &o.filter, .kinds = o.kinds, .unit = to.unit };
+
+		if (wp_sandwich__compute(p, o.sandwich, &so, &sw)) {
+			pr_err("out of memory");
+			ret = 1;
+			goto out;
+		}
+		if (!sw.nframes) {
+			const char *like[5];
+			size_t i, n = wp_sandwich__suggest(p, o.sandwich, like, 5);
+
+			pr_err("no function named '%s' in %s", o.sandwich, o.input);
+			for (i = 0; i < n; i++) {
+				fputs(i ? ", '" : "wp-report: did you mean '", stderr);
+				wp_text_put(stderr, like[i]);
+				fputc('\'', stderr);
+			}
+			if (n)
+				fputc('\n', stderr);
+			ret = 1;
+			goto out;
+		}
+		o.sw = &sw;
+	}
 	if (o.json) {
 		ret = report_json(p, &o, &t, &v, stdout);
+	} else if (o.sw) {
+		wp_summary__text(p, o.input, stdout);
+		wp_sandwich__text(p, &sw, o.limit, o.by_time ? "ns" : "samples", stdout);
+		ret = fflush(stdout) || ferror(stdout) ? -EIO : 0;
 	} else {
 		report_text(p, &o, &t, stdout);
 		if (o.offcpu_views && !o.threads)
@@ -403,6 +443,7 @@ static int cmd_report(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	wp_sandwich__release(&sw);
 	wp_offcpu_view__release(&v);
 	wp_top__release(&t);
 	wp_profile__free(p);
