@@ -961,6 +961,7 @@ static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
 			const struct tacc *a, bool bounds, uint64_t rs, uint64_t re,
 			struct wp_thread_acct *t)
 {
+	bool exit_seen;
 	size_t k;
 
 	memset(t, 0, sizeof(*t));
@@ -989,7 +990,9 @@ static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
 	}
 	t->offcpu_intervals = a->intervals;
 	t->runq_ns = a->runq;
-	t->exited = ts->exited || (ts->has_tt && (ts->tt.flags & WPD_THREAD_TIME_EXITED));
+	/* an exit before the creation is an earlier thread's (tid reuse) */
+	exit_seen = ts->exited && !(ts->created && ts->exit_ns < ts->created_ns);
+	t->exited = exit_seen || (ts->has_tt && (ts->tt.flags & WPD_THREAD_TIME_EXITED));
 	if (ts->has_tt) {
 		t->lifetime_known = true;
 		t->start_ns = ts->tt.first_ns;
@@ -997,9 +1000,7 @@ static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
 	} else if (bounds) {
 		t->lifetime_known = true;
 		t->start_ns = ts->created && ts->created_ns > rs ? ts->created_ns : rs;
-		/* an exit before the creation is an earlier thread's (tid reuse) */
-		t->end_ns = ts->exited && ts->exit_ns < re &&
-			    !(ts->created && ts->exit_ns < ts->created_ns) ? ts->exit_ns : re;
+		t->end_ns = exit_seen && ts->exit_ns < re ? ts->exit_ns : re;
 		if (t->end_ns < t->start_ns)
 			t->end_ns = t->start_ns;
 	}

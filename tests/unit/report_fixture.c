@@ -689,6 +689,37 @@ static int write_sched(const char *dir)
 	return fx_close(&x);
 }
 
+/*
+ * sched-hostile.wpd: scheduler records a broken or malicious writer could
+ * produce. tid 800: two intervals of 2^63 ns each (sums saturate), on-CPU
+ * beyond the lifetime (coverage capped at 1). tid 801: exits before it is
+ * created (tid reuse: the exit is an earlier thread's), a waker with an
+ * undefined stack, a stack id never defined. No META start, no FINISH.
+ */
+static int write_sched_hostile(const char *dir)
+{
+	struct wpd_offcpu_builder ob;
+	struct fx x;
+	int ret = fx_open_flags(&x, dir, "sched-hostile.wpd", 0,
+				WPD_FEAT_ONCPU | WPD_FEAT_OFFCPU);
+
+	if (ret)
+		return ret;
+	wpd_offcpu_builder__init(&ob);
+	offcpu1(&x, &ob, 800, 800, T0, 1ull << 63, 0, WPD_OFF_SLEEP, 0, 0, 0, 0);
+	offcpu1(&x, &ob, 800, 800, T0, 1ull << 63, 0, WPD_OFF_SLEEP, 0, 0, 0, 0);
+	offcpu1(&x, &ob, 800, 801, T0 + SEC, 5 * MS, 4242, 1000, 5 * MS, 800, 800, 999);
+	wpd_offcpu_builder__finish(&ob);
+	if (wpd_writer__add_buf(x.w, WPD_REC_OFFCPU, &ob.buf) && !x.err)
+		x.err = -EIO;
+	thread_time(&x, 800, 800, 10 * MS, T0, T0 + 10 * MS, 0);
+	task(&x, T0 + SEC / 2, WPD_TASK_EXIT, 800, 801, 0, 0, 0);
+	task(&x, T0 + SEC, WPD_TASK_THREAD, 800, 801, 800, 800, 0);
+	task(&x, T0 + SEC, 77, 800, 801, 0, 0, 0); /* a kind from the future */
+	wpd_offcpu_builder__release(&ob);
+	return fx_close(&x);
+}
+
 /* N samples over 64 threads and 4096 stacks of this binary: for benchmarks. */
 static int write_big(const char *dir, uint64_t n)
 {
@@ -1140,6 +1171,38 @@ static void check_sched(const char *dir)
 	wp_profile__free(p);
 }
 
+static void check_sched_hostile(const char *dir)
+{
+	const struct wp_thread_acct *t;
+	struct wp_offcpu_view v;
+	struct wp_profile *p;
+	char path[4096], err[256];
+
+	snprintf(path, sizeof(path), "%s/sched-hostile.wpd", dir);
+	if (!ok(wp_profile__load(path, NULL, &p, err, sizeof(err)) == 0, "sched-hostile.wpd loads"))
+		return;
+	ok(wp_profile__resolve(p, NULL) == 0, "and resolves");
+	is_int(wp_profile__read(p)->dangling_stack_offcpu, 1, "an undefined stack is counted");
+	is_int(wp_profile__read(p)->tasks, 3, "TASK of an unknown kind read and ignored");
+	t = find_thread(p, 800);
+	if (ok(t != NULL, "tid 800")) {
+		ok(t->offcpu_ns == UINT64_MAX, "2 x 2^63 ns saturates, does not wrap");
+		ok(t->coverage == 1.0 && t->unaccounted_ns == 0, "coverage capped at 1");
+	}
+	t = find_thread(p, 801);
+	if (ok(t != NULL, "tid 801")) {
+		ok(!t->exited, "an exit before the creation is an earlier thread's");
+		is_int(t->start_ns, T0 + SEC, "created at T0 + 1 s");
+		is_int(t->offcpu_by_reason_ns[WPD_OFF_OTHER], 5 * MS, "reason 1000: other");
+	}
+	if (ok(wp_offcpu_view__compute(p, NULL, &v) == 0, "views")) {
+		ok(v.total_ns == UINT64_MAX, "views saturate too");
+		ok(v.nwakers == 1 && v.wakers[0].nframes == 1, "a waker with an undefined stack");
+		wp_offcpu_view__release(&v);
+	}
+	wp_profile__free(p);
+}
+
 static void check_simple(const char *dir)
 {
 	char path[4096], err[256];
@@ -1190,6 +1253,7 @@ int main(void)
 	is_int(write_simple(dir, "unknown.wpd", true, true), 0, "unknown.wpd written");
 	is_int(write_renames(dir), 0, "renames.wpd written");
 	is_int(write_sched(dir), 0, "sched.wpd written");
+	is_int(write_sched_hostile(dir), 0, "sched-hostile.wpd written");
 	if (big && *big) {
 		uint64_t n = strtoull(big, NULL, 10);
 
@@ -1199,6 +1263,7 @@ int main(void)
 	check_simple(dir);
 	check_renames(dir);
 	check_sched(dir);
+	check_sched_hostile(dir);
 	if (!keep) {
 		char cmd[256];
 
