@@ -9,6 +9,9 @@
  *   wp_exec     tp_btf/sched_process_exec: tell user space to re-read the
  *               process's mappings
  *   wp_exit     tp_btf/sched_process_exit: forget a followed process
+ *   wp_ksym_resolve  syscall program run on demand: names the kernel
+ *               addresses of new stacks ("%pS"), so wp-record needs
+ *               neither /proc/kallsyms (100k+ lines to read) nor CAP_SYSLOG
  *
  * Filtering happens before any stack walk, so unwanted tasks cost a hash
  * lookup. Stacks go into two stack-trace maps (kernel, user) without
@@ -264,5 +267,27 @@ int BPF_PROG(wp_exit, struct task_struct *p)
 	 * unrelated process, which must not be recorded. */
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+/* Filled and read by wp-record around a BPF_PROG_TEST_RUN. */
+__u64 wp_ksym_addr[WP_KSYM_BATCH];
+__u32 wp_ksym_n;
+char wp_ksym_out[WP_KSYM_BATCH][WP_KSYM_LEN];
+
+SEC("syscall")
+int wp_ksym_resolve(void *ctx)
+{
+	int i;
+
+	for (i = 0; i < WP_KSYM_BATCH; i++) {
+		__u64 addr;
+
+		if (i >= wp_ksym_n)
+			break;
+		addr = wp_ksym_addr[i];
+		/* sprint_symbol(): "name+0xoff/0xsize [module]", or "0x..." */
+		bpf_snprintf(wp_ksym_out[i], WP_KSYM_LEN, "%pS", &addr, sizeof(addr));
+	}
 	return 0;
 }

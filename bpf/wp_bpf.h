@@ -75,6 +75,12 @@ struct wp_exec_event {
 	char comm[WP_COMM_LEN]; /* the new comm */
 };
 
+/* Kernel symbol lookups (program wp_ksym_resolve, run by wp-record with
+ * BPF_PROG_TEST_RUN): up to WP_KSYM_BATCH addresses in, their "%pS" text
+ * ("name+0xoff/0xsize [module]") out, through the object's .bss. */
+#define WP_KSYM_BATCH 64
+#define WP_KSYM_LEN 512
+
 /* Per-CPU counters (map "counters": one element, an array of __u64).
  * WP_CNT_LOST_* are losses; wp-record stores them as "lost.<name>". */
 enum wp_counter {

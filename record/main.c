@@ -5,8 +5,8 @@
  * Setup order matters for correctness and for time to first sample:
  * output file created (refusing to clobber) -> command forked, held on a
  * pipe -> BPF loaded, targets put in the followed map -> programs attached
- * -> META written -> command released -> kallsyms loaded and -p targets'
- * mappings read, while samples already queue in the ring buffer.
+ * -> META written -> command released -> -p targets' mappings read, while
+ * samples already queue in the ring buffer.
  */
 #include "record/record.h"
 #include "record/output.h"
@@ -538,6 +538,7 @@ static int record__run(struct record *r)
 			       wp_session__max_frames(r->session));
 	wp_out__set_eager_maps(r->out, so.mode == WP_TARGET_FOLLOW);
 	wp_out__set_start(r->out, r->start_mono);
+	wp_out__set_ksym_resolver(r->out, wp_session__ksym_resolve, r->session);
 	err = wp_session__ringbuf(r->session, wp_out__event, r->out);
 	if (err)
 		goto cleanup;
@@ -553,9 +554,9 @@ static int record__run(struct record *r)
 		r->opts.system_wide ? "the system" : "the command",
 		(unsigned long long)r->opts.freq, wp_session__ncpus(r->session));
 
-	/* Samples queue in the ring buffer meanwhile. /proc/kallsyms is
-	 * read when the first kernel frame needs a name (about 100 ms of
-	 * CPU, spared to recordings that never see one). */
+	/* Samples queue in the ring buffer meanwhile. Kernel frames are
+	 * named as they come (wp_session__ksym_resolve; /proc/kallsyms, about
+	 * 100 ms of CPU, only on kernels that cannot). */
 	for (i = 0; !err && i < r->target.npids; i++)
 		err = wp_out__snapshot_pid(r->out, (uint32_t)r->target.pids[i], r->start_mono);
 	if (err) {

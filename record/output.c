@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,6 +62,10 @@ struct id_frames {
 	uint8_t state; /* 0: not read, 1: read, 2: read failed */
 };
 
+struct ksym_range {
+	uint64_t start, end;
+};
+
 struct pending {
 	struct wpd_sample s;
 	uint64_t seq;
@@ -94,6 +99,16 @@ struct wp_out {
 	uint64_t *scratch;
 	struct wp_u64map pairs; /* (kernel id, user id, flags) -> stack id */
 
+	wp_ksym_resolver ksym_resolve;
+	void *ksym_ctx;
+	struct ksym_range *kr;    /* symbols stored, sorted by start */
+	size_t nkr, kr_cap;
+	struct wp_u64map kunres;  /* addresses the resolver could not name */
+	uint64_t *kq;             /* addresses to resolve */
+	size_t nkq, kq_cap;
+	char (*knames)[WP_KSYM_LEN];
+	size_t knames_cap;
+	/* without a resolver: /proc/kallsyms */
 	struct wp_ksyms *ksyms;
 	uint8_t *ksym_done;
 	bool ksyms_tried;
@@ -161,6 +176,7 @@ int wp_out__create(const struct wp_out_opts *opts, struct wp_out **out)
 	wp_u64map__init(&o->tid_idx);
 	wp_u64map__init(&o->pid_idx);
 	wp_u64map__init(&o->pairs);
+	wp_u64map__init(&o->kunres);
 	wpd_samples_builder__init(&o->sb);
 	o->path = strdup(opts->path);
 	o->stacks = wp_stacks__new();
@@ -213,6 +229,12 @@ void wp_out__set_stack_maps(struct wp_out *o, int kstacks_fd, int ustacks_fd,
 void wp_out__set_eager_maps(struct wp_out *o, bool eager)
 {
 	o->eager_maps = eager;
+}
+
+void wp_out__set_ksym_resolver(struct wp_out *o, wp_ksym_resolver fn, void *ctx)
+{
+	o->ksym_resolve = fn;
+	o->ksym_ctx = ctx;
 }
 
 void wp_out__set_start(struct wp_out *o, uint64_t start_ns)
@@ -280,6 +302,10 @@ void wp_out__free(struct wp_out *o)
 	wp_u64map__release(&o->pairs);
 	wp_ksyms__free(o->ksyms);
 	free(o->ksym_done);
+	free(o->kr);
+	wp_u64map__release(&o->kunres);
+	free(o->kq);
+	free(o->knames);
 	free(o->pend);
 	wpd_samples_builder__release(&o->sb);
 	free(o);
@@ -625,7 +651,36 @@ static const struct id_frames *id_frames(struct wp_out *o, bool kernel, uint32_t
 	return e;
 }
 
-static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
+static int write_ksym(struct wp_out *o, uint64_t start, uint64_t size, const char *name,
+		      const char *mod)
+{
+	struct wpd_ksym k;
+	int err;
+
+	k.start = start;
+	k.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	k.module_str = 0;
+	err = intern(o, name, strlen(name), &k.name_str);
+	if (!err && mod)
+		err = intern(o, mod, strlen(mod), &k.module_str);
+	if (err)
+		return err;
+	wpd_encode_ksym(&o->buf, &k);
+	err = wpd_writer__add_buf(o->w, WPD_REC_KSYM, &o->buf);
+	if (!err)
+		o->st.ksyms++;
+	return err;
+}
+
+/* Address a reader looks up for kernel frame i: the leaf as is, return
+ * addresses minus one (the call, not what follows it). */
+static uint64_t frame_lookup_addr(const uint64_t *frames, uint16_t i)
+{
+	return i ? frames[i] - 1 : frames[i];
+}
+
+/* Without a resolver: the /proc/kallsyms table. */
+static int write_ksyms_kallsyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 {
 	uint16_t i;
 	int err;
@@ -636,10 +691,8 @@ static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 			return err;
 	}
 	for (i = 0; i < n; i++) {
+		long idx = o->ksym_done ? wp_ksyms__find(o->ksyms, frame_lookup_addr(frames, i)) : -1;
 		const struct wp_ksym_ent *e;
-		struct wpd_ksym k;
-		const char *name, *mod;
-		long idx = o->ksym_done ? wp_ksyms__find(o->ksyms, frames[i]) : -1;
 
 		if (idx < 0) {
 			o->st.ksym_unresolved++;
@@ -649,21 +702,151 @@ static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 			continue;
 		o->ksym_done[idx] = 1;
 		e = wp_ksyms__get(o->ksyms, idx);
-		name = wp_ksyms__name(o->ksyms, e);
-		mod = wp_ksyms__module(o->ksyms, e);
-		k.start = e->start;
-		k.size = e->size;
-		k.module_str = 0;
-		err = intern(o, name, strlen(name), &k.name_str);
-		if (!err && mod)
-			err = intern(o, mod, strlen(mod), &k.module_str);
+		err = write_ksym(o, e->start, e->size, wp_ksyms__name(o->ksyms, e),
+				 wp_ksyms__module(o->ksyms, e));
 		if (err)
 			return err;
-		wpd_encode_ksym(&o->buf, &k);
-		err = wpd_writer__add_buf(o->w, WPD_REC_KSYM, &o->buf);
+	}
+	return 0;
+}
+
+/* Index of the first stored symbol starting after addr. */
+static size_t kr_upper(const struct wp_out *o, uint64_t addr)
+{
+	size_t lo = 0, hi = o->nkr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->kr[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool kr_has(const struct wp_out *o, uint64_t addr)
+{
+	size_t i = kr_upper(o, addr);
+
+	return i && addr < o->kr[i - 1].end;
+}
+
+static int kr_add(struct wp_out *o, uint64_t start, uint64_t end)
+{
+	size_t i = kr_upper(o, start);
+
+	if (o->nkr == o->kr_cap) {
+		size_t ncap = o->kr_cap ? o->kr_cap * 2 : 256;
+		struct ksym_range *n = realloc(o->kr, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		o->kr = n;
+		o->kr_cap = ncap;
+	}
+	memmove(o->kr + i + 1, o->kr + i, (o->nkr - i) * sizeof(*o->kr));
+	o->kr[i].start = start;
+	o->kr[i].end = end > start ? end : start + 1;
+	o->nkr++;
+	return 0;
+}
+
+/* "name+0xoff/0xsize" or "name+0xoff/0xsize [module]"; false for "0x..." */
+static bool parse_sprint_symbol(char *s, const char **name, const char **mod,
+				uint64_t *off, uint64_t *size)
+{
+	char *br = strstr(s, " ["), *plus;
+	unsigned long long o, sz;
+
+	*mod = NULL;
+	if (br) {
+		char *end = strchr(br + 2, ']');
+
+		if (!end)
+			return false;
+		*end = '\0';
+		*br = '\0';
+		*mod = br + 2;
+	}
+	plus = strrchr(s, '+');
+	if (!plus || plus == s || sscanf(plus + 1, "0x%llx/0x%llx", &o, &sz) != 2)
+		return false;
+	*plus = '\0';
+	*name = s;
+	*off = o;
+	*size = sz;
+	return true;
+}
+
+/* KSYM records for the symbols the kernel frames of a new stack fall in,
+ * each stored once. */
+static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
+{
+	uint16_t i;
+	size_t j;
+	int err;
+
+	if (!o->ksym_resolve)
+		return write_ksyms_kallsyms(o, frames, n);
+	o->nkq = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t a = frame_lookup_addr(frames, i);
+
+		if (kr_has(o, a))
+			continue;
+		if (wp_u64map__get(&o->kunres, a)) {
+			o->st.ksym_unresolved++;
+			continue;
+		}
+		for (j = 0; j < o->nkq && o->kq[j] != a; j++)
+			;
+		if (j < o->nkq)
+			continue;
+		if (o->nkq == o->kq_cap) {
+			size_t ncap = o->kq_cap ? o->kq_cap * 2 : 128;
+			uint64_t *q = realloc(o->kq, ncap * sizeof(*q));
+			char (*names)[WP_KSYM_LEN] = realloc(o->knames, ncap * sizeof(*names));
+
+			if (q)
+				o->kq = q;
+			if (names)
+				o->knames = names;
+			if (!q || !names)
+				return -ENOMEM;
+			o->kq_cap = ncap;
+		}
+		o->kq[o->nkq++] = a;
+	}
+	if (!o->nkq)
+		return 0;
+	err = o->ksym_resolve(o->ksym_ctx, o->kq, o->nkq, o->knames);
+	if (err) {
+		if (err != -EOPNOTSUPP)
+			pr_warn("kernel symbol lookup failed: %s: reading /proc/kallsyms instead",
+				strerror(-err));
+		o->ksym_resolve = NULL;
+		return write_ksyms_kallsyms(o, frames, n);
+	}
+	for (j = 0; j < o->nkq; j++) {
+		const char *name, *mod;
+		uint64_t off, size;
+
+		if (kr_has(o, o->kq[j]))
+			continue; /* another address of a symbol just stored */
+		if (!parse_sprint_symbol(o->knames[j], &name, &mod, &off, &size) ||
+		    off > o->kq[j]) {
+			if (wp_u64map__put(&o->kunres, o->kq[j], 1))
+				return -ENOMEM;
+			o->st.ksym_unresolved++;
+			continue;
+		}
+		err = write_ksym(o, o->kq[j] - off, size, name, mod);
+		if (!err)
+			err = kr_add(o, o->kq[j] - off, o->kq[j] - off + size);
 		if (err)
 			return err;
-		o->st.ksyms++;
 	}
 	return 0;
 }

@@ -60,11 +60,17 @@ void wp_out__set_stack_maps(struct wp_out *o, int kstacks_fd, int ustacks_fd,
 /* Follow mode records mappings at exec right away; system mode waits for
  * the process's next sample. */
 void wp_out__set_eager_maps(struct wp_out *o, bool eager);
+/* Name kernel frames with this function (wp_session__ksym_resolve) rather
+ * than a table read from /proc/kallsyms; it may return -EOPNOTSUPP. */
+typedef int (*wp_ksym_resolver)(void *ctx, const uint64_t *addrs, size_t n,
+				char (*names)[WP_KSYM_LEN]);
+void wp_out__set_ksym_resolver(struct wp_out *o, wp_ksym_resolver fn, void *ctx);
 /* The recording's start (CLOCK_MONOTONIC ns): the time of mappings read
  * from /proc for processes that did not exec while recorded. */
 void wp_out__set_start(struct wp_out *o, uint64_t start_ns);
-/* Load /proc/kallsyms. Done by itself when the first kernel frame needs a
- * name (so after attaching: the first samples do not wait for it). */
+/* Load /proc/kallsyms: done by itself when the first kernel frame needs a
+ * name and there is no resolver (so after attaching: the first samples
+ * do not wait for it). */
 int wp_out__load_ksyms(struct wp_out *o);
 
 /* Record the mappings of a process now (-p targets at start). */

@@ -47,6 +47,7 @@ struct wp_session {
 	int nposs;            /* possible CPUs (per-CPU map values) */
 	unsigned int max_frames;
 	struct wp_counters *percpu;
+	bool ksym_ok;         /* wp_ksym_resolve is loaded */
 };
 
 /* ---- libbpf messages -------------------------------------------------- */
@@ -167,6 +168,41 @@ bad:
 
 /* ---- open / load ------------------------------------------------------- */
 
+static int session_load(struct wp_session *s, const struct wp_session_opts *opts, bool ksym)
+{
+	int err;
+
+	s->skel = wp_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		pr_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	s->skel->rodata->wp_mode = opts->mode;
+	s->skel->rodata->wp_self_tgid = opts->self_tgid;
+	s->skel->rodata->wp_force_inline = opts->inline_stacks;
+
+	/* A stack map's values cannot be deeper than the sysctl allows. */
+	if (s->max_frames < WP_MAX_FRAMES) {
+		bpf_map__set_value_size(s->skel->maps.kstacks, s->max_frames * sizeof(__u64));
+		bpf_map__set_value_size(s->skel->maps.ustacks, s->max_frames * sizeof(__u64));
+	}
+	err = bpf_map__set_max_entries(s->skel->maps.events, (__u32)opts->ringbuf_bytes);
+	if (err) {
+		pr_err("cannot size the ring buffer: %s", strerror(-err));
+		return err;
+	}
+	if (opts->mode != WP_TARGET_FOLLOW) {
+		/* system mode has nothing to follow */
+		bpf_program__set_autoload(s->skel->progs.wp_fork, false);
+		bpf_program__set_autoload(s->skel->progs.wp_exit, false);
+	}
+	if (!ksym)
+		bpf_program__set_autoload(s->skel->progs.wp_ksym_resolve, false);
+	s->ksym_ok = ksym;
+	return wp_bpf__load(s->skel);
+}
+
 int wp_session__open(const struct wp_session_opts *opts, struct wp_session **out)
 {
 	struct wp_session *s;
@@ -203,37 +239,20 @@ int wp_session__open(const struct wp_session_opts *opts, struct wp_session **out
 		pr_err("cannot read /sys/devices/system/cpu/online: %s", strerror(-err));
 		goto fail;
 	}
-
-	s->skel = wp_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		pr_err("cannot open the BPF object: %s", strerror(-err));
-		goto fail;
-	}
-	s->skel->rodata->wp_mode = opts->mode;
-	s->skel->rodata->wp_self_tgid = opts->self_tgid;
-	s->skel->rodata->wp_force_inline = opts->inline_stacks;
-
-	/* A stack map's values cannot be deeper than the sysctl allows. */
 	max_stack = read_sysctl("/proc/sys/kernel/perf_event_max_stack", WP_MAX_FRAMES);
 	s->max_frames = max_stack > 0 && max_stack < WP_MAX_FRAMES ? (unsigned int)max_stack
 								   : WP_MAX_FRAMES;
-	if (s->max_frames < WP_MAX_FRAMES) {
-		bpf_map__set_value_size(s->skel->maps.kstacks, s->max_frames * sizeof(__u64));
-		bpf_map__set_value_size(s->skel->maps.ustacks, s->max_frames * sizeof(__u64));
-	}
-	err = bpf_map__set_max_entries(s->skel->maps.events, (__u32)opts->ringbuf_bytes);
-	if (err) {
-		pr_err("cannot size the ring buffer: %s", strerror(-err));
-		goto fail;
-	}
-	if (opts->mode != WP_TARGET_FOLLOW) {
-		/* system mode has nothing to follow */
-		bpf_program__set_autoload(s->skel->progs.wp_fork, false);
-		bpf_program__set_autoload(s->skel->progs.wp_exit, false);
-	}
 
-	err = wp_bpf__load(s->skel);
+	err = session_load(s, opts, true);
+	if (err) {
+		/* Kernels before 5.14 have no syscall programs (and 5.13 no
+		 * bpf_snprintf): do without, kallsyms names the frames. */
+		wp_bpf__destroy(s->skel);
+		s->skel = NULL;
+		pr_debug("loading without the kernel symbol resolver");
+		if (!session_load(s, opts, false))
+			err = 0;
+	}
 	if (err) {
 		/* The capabilities were checked: EACCES is most likely the
 		 * verifier (or a security module) saying no. */
@@ -409,6 +428,33 @@ int wp_session__drain(struct wp_session *s)
 	while ((n = ring_buffer__consume(s->rb)) > 0)
 		total += n;
 	return n < 0 ? n : total;
+}
+
+/* ---- kernel symbols ------------------------------------------------------- */
+
+int wp_session__ksym_resolve(void *ctx, const uint64_t *addrs, size_t n,
+			     char (*names)[WP_KSYM_LEN])
+{
+	struct wp_session *s = ctx;
+	size_t done, i;
+
+	if (!s->ksym_ok)
+		return -EOPNOTSUPP;
+	for (done = 0; done < n; done += i) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts);
+		size_t batch = n - done < WP_KSYM_BATCH ? n - done : WP_KSYM_BATCH;
+
+		for (i = 0; i < batch; i++)
+			s->skel->bss->wp_ksym_addr[i] = addrs[done + i];
+		s->skel->bss->wp_ksym_n = (__u32)batch;
+		if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.wp_ksym_resolve), &topts))
+			return -errno;
+		for (i = 0; i < batch; i++) {
+			memcpy(names[done + i], s->skel->bss->wp_ksym_out[i], WP_KSYM_LEN);
+			names[done + i][WP_KSYM_LEN - 1] = '\0';
+		}
+	}
+	return 0;
 }
 
 /* ---- counters, teardown --------------------------------------------------- */

@@ -44,6 +44,13 @@ int wp_session__poll(struct wp_session *s, int timeout_ms);
 /* Drain until empty. */
 int wp_session__drain(struct wp_session *s);
 
+/* Name kernel addresses with the kernel's own sprint_symbol() ("%pS":
+ * "name+0xoff/0xsize [module]", or "0x..." when unknown), through the
+ * wp_ksym_resolve program. ctx is the session. 0, -EOPNOTSUPP (the kernel
+ * cannot run it: use /proc/kallsyms), -errno. */
+int wp_session__ksym_resolve(void *ctx, const uint64_t *addrs, size_t n,
+			     char (*names)[WP_KSYM_LEN]);
+
 /* Sum the per-CPU counters. 0 or -errno. */
 int wp_session__counters(struct wp_session *s, struct wp_counters *out);
 /* Stop sampling (perf events and tracepoints); maps stay readable. */

@@ -71,8 +71,11 @@ if command -v setpriv >/dev/null; then
 	if setpriv --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon --reuid=65534 --regid=65534 \
 		--clear-groups true 2>/dev/null; then
 		is "$(exit_of setpriv --inh-caps=+bpf,+perfmon,+sys_ptrace --ambient-caps=+bpf,+perfmon,+sys_ptrace \
-			--reuid=65534 --regid=65534 --clear-groups wp-record -q -d 0.3 -o "$TMPD/caps.wpd")" 0 \
+			--reuid=65534 --regid=65534 --clear-groups wp-record -q -o "$TMPD/caps.wpd" -- \
+			dd if=/dev/zero of=/dev/null bs=64 count=200000)" 0 \
 			"CAP_BPF and CAP_PERFMON suffice"
+		cmp_ok "$(jval "$TMPD/caps.wpd" 'scalar grep { $_->{kernel} && $_->{resolved} } @{$j->{functions}}')" \
+			">" 0 "kernel frames are named without CAP_SYSLOG"
 	fi
 fi
 

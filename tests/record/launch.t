@@ -39,6 +39,16 @@ within "$(fn_pct "$TMPD/x.wpd" burn_loop)" 100 2 "every sample is under burn_loo
 wp-convert -f folded "$TMPD/x.wpd" >"$TMPD/folded" 2>"$TMPD/err"
 like "$(cat "$TMPD/folded")" '(^|;)main;burn_loop;hot_a [0-9]+' "folded stacks: main;burn_loop;hot_a"
 
+# Kernel frames are named (by the kernel, through BPF): a syscall-bound
+# command spends most samples in the kernel.
+ok "records a syscall-bound command" \
+	wp-record -q -F $F -o "$TMPD/dd.wpd" -- dd if=/dev/zero of=/dev/null bs=64 count=400000
+kres=$(jval "$TMPD/dd.wpd" 'scalar grep { $_->{kernel} && $_->{resolved} } @{$j->{functions}}')
+kunres=$(jval "$TMPD/dd.wpd" 'scalar grep { $_->{kernel} && !$_->{resolved} } @{$j->{functions}}')
+cmp_ok "$kres" ">=" 3 "kernel functions are named ($kres)"
+is "$kunres" 0 "no kernel frame is left unnamed"
+like "$(wp-convert -f folded "$TMPD/dd.wpd" 2>/dev/null)" 'do_syscall_64' "the syscall path is in the stacks"
+
 # Threads: all of them are recorded.
 ok "records a multi-threaded command" \
 	wp-record -q -F $F -o "$TMPD/t.wpd" -- "$WL/burn" -s 1 -t 2 -u
