@@ -279,8 +279,8 @@ static struct rgb node_colour(const struct wp_flame *f, const struct fnode *n,
 		double d = (tot > 0 ? (double)n->self / tot : 0) -
 			   (tot_before > 0 ? n->before_self / tot_before : 0);
 		double s = maxd > 0 ? fabs(d) / maxd : 0;
-		int v = 250 - (int)(200 * s);
-		struct rgb c = { 250, 250, 250 };
+		int v = 235 - (int)(150 * s);
+		struct rgb c = { 235, 235, 235 };
 
 		if (d > 0)
 			c = (struct rgb){ 255, v, v };

@@ -226,8 +226,8 @@ static void write_sample(struct pprof *pp, const struct wp_group *g)
 	if (pp->packed.len)
 		pb_bytes(&pp->msg, 1, pp->packed.data, pp->packed.len);
 	wpd_buf__reset(&pp->packed);
-	for (k = 0; k < NVALUES; k++)
-		wpd_buf__put_varint(&pp->packed, v[k]);
+	for (k = 0; k < NVALUES; k++) /* int64 on the wire */
+		wpd_buf__put_varint(&pp->packed, v[k] > INT64_MAX ? INT64_MAX : v[k]);
 	pb_bytes(&pp->msg, 2, pp->packed.data, pp->packed.len);
 	label(pp, "pid", NULL, g->pid);
 	label(pp, "tid", NULL, g->tid);

@@ -98,7 +98,9 @@ static int write_run(struct ss *s, const struct tl_thread *th, const struct tl_r
 		putc(',', f);
 	putc('[', f);
 	if (s->c->merge) {
-		if (comm_frame(s, th->comm[0] ? th->comm : "[unknown]", &id))
+		const char *comm = r->comm && r->comm[0] ? r->comm : th->comm;
+
+		if (comm_frame(s, comm[0] ? comm : "[unknown]", &id))
 			return -ENOMEM;
 		put_u(f, id);
 		sep = true;
@@ -195,7 +197,8 @@ static int write_merged(struct ss *s)
 
 	for (i = 0; i < t->n; i++) {
 		n += t->threads[i].n;
-		total += t->threads[i].weight;
+		total = total + t->threads[i].weight < total ? UINT64_MAX
+								 : total + t->threads[i].weight;
 	}
 	refs = malloc((n ? n : 1) * sizeof(*refs));
 	if (!refs)

@@ -18,6 +18,11 @@ const char *wp_timeline_reason_frame(unsigned int reason)
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "[off-cpu:other]";
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 struct builder {
 	struct wp_timeline *t;
 	struct wp_convert_ctx *c;
@@ -67,15 +72,15 @@ static int add_event(void *arg, const struct wp_event *e)
 
 		if (e->time_ns + w > t->last_ns)
 			t->last_ns = e->time_ns + w;
-		th->weight += w;
+		th->weight = sat_add(th->weight, w);
 		r = th->n ? &th->runs[th->n - 1] : NULL;
 		/* the next sample of the same stack, at most one period late */
 		if (r && r->kind == TL_ONCPU && r->frames_off == e->g.frames_off &&
-		    r->nframes == e->g.nframes && e->time_ns >= r->start &&
+		    r->nframes == e->g.nframes && r->comm == e->g.comm && e->time_ns >= r->start &&
 		    e->time_ns <= r->end + w && r->count < UINT32_MAX) {
 			if (e->time_ns + w > r->end)
 				r->end = e->time_ns + w;
-			r->weight += w;
+			r->weight = sat_add(r->weight, w);
 			r->count++;
 			return 0;
 		}
@@ -85,7 +90,7 @@ static int add_event(void *arg, const struct wp_event *e)
 
 		if (end > t->last_ns)
 			t->last_ns = end;
-		th->weight += e->duration_ns;
+		th->weight = sat_add(th->weight, e->duration_ns);
 	}
 	if (WP_GROW(th->runs, th->cap, th->n + 1))
 		return -ENOMEM;
@@ -97,6 +102,7 @@ static int add_event(void *arg, const struct wp_event *e)
 	r->count = e->count > UINT32_MAX ? UINT32_MAX : (uint32_t)e->count;
 	r->reason = (uint8_t)e->reason;
 	r->waker_tid = e->waker_tid;
+	r->comm = e->g.comm;
 	switch (e->type) {
 	case WP_EV_SAMPLE:
 		r->kind = TL_ONCPU;

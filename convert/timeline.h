@@ -34,6 +34,7 @@ struct tl_run {
 	uint32_t count;       /* samples or intervals */
 	uint32_t seq;         /* arrival order: ties keep file order */
 	uint32_t waker_tid;   /* off-CPU: 0 unknown */
+	const char *comm;     /* the thread's name at the time (raw bytes) */
 	uint8_t kind;         /* enum tl_kind */
 	uint8_t reason;       /* off-CPU: enum wpd_offcpu_reason */
 };

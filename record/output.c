@@ -13,6 +13,7 @@
 #include "record/ksyms.h"
 #include "record/procmaps.h"
 #include "record/stacks.h"
+#include "record/symcap.h"
 #include "record/u64map.h"
 #include "common/log.h"
 
@@ -88,6 +89,7 @@ struct wp_out {
 	struct proc **procs;
 	size_t nprocs, procs_cap;
 	struct wp_buildid_cache *bids;
+	struct wp_symcap *symcap; /* names for a self-contained file */
 	bool eager_maps;
 	uint64_t start_ns;        /* recording start (MMAP time of /proc reads) */
 
@@ -181,7 +183,8 @@ int wp_out__create(const struct wp_out_opts *opts, struct wp_out **out)
 	o->path = strdup(opts->path);
 	o->stacks = wp_stacks__new();
 	o->bids = wp_buildid_cache__new();
-	if (!o->path || !o->stacks || !o->bids) {
+	o->symcap = wp_symcap__new(true);
+	if (!o->path || !o->stacks || !o->bids || !o->symcap) {
 		wp_out__free(o);
 		return -ENOMEM;
 	}
@@ -291,6 +294,7 @@ void wp_out__free(struct wp_out *o)
 	}
 	free(o->procs);
 	wp_buildid_cache__free(o->bids);
+	wp_symcap__free(o->symcap);
 	wp_stacks__free(o->stacks);
 	for (i = 0; i < o->nkids; i++)
 		free(o->kids[i].frames);
@@ -492,7 +496,10 @@ static int write_mmap(struct wp_out *o, uint32_t pid, const struct wp_map *m,
 	}
 	wpd_encode_mmap(&o->buf, &r);
 	o->st.mmaps++;
-	return wpd_writer__add_buf(o->w, WPD_REC_MMAP, &o->buf);
+	err = wpd_writer__add_buf(o->w, WPD_REC_MMAP, &o->buf);
+	if (!err)
+		wp_symcap__map(o->symcap, pid, m); /* keep the file open */
+	return err;
 }
 
 /* (Re-)read the mappings of p; write MMAP records for those not written
@@ -969,6 +976,12 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 		if (err)
 			return err;
 	}
+	/* The addresses to name at the end (record/symcap.c). */
+	if (p && nu) {
+		err = wp_symcap__sample(o->symcap, e->pid, stack_id, &p->maps, uf, nu);
+		if (err)
+			return err;
+	}
 
 	if (o->npend == o->pend_cap) {
 		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
@@ -995,6 +1008,7 @@ static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 	int err;
 
 	o->st.exec_events++;
+	wp_symcap__exec(o->symcap, e->pid);
 	if (p || o->eager_maps) {
 		struct wpd_mmap_reset r = { .time_ns = e->time_ns, .pid = e->pid };
 
@@ -1119,6 +1133,26 @@ int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
 	return err;
 }
 
+static int symcap_intern(void *ctx, const char *s, size_t len, uint32_t *id)
+{
+	return intern(ctx, s, len, id);
+}
+
+void wp_out__set_embed_symbols(struct wp_out *o, bool embed)
+{
+	struct wp_symcap *c = wp_symcap__new(embed);
+
+	if (!c)
+		return; /* keep the one there is */
+	wp_symcap__free(o->symcap);
+	o->symcap = c;
+}
+
+const struct wp_symcap_stats *wp_out__symbols_stats(const struct wp_out *o)
+{
+	return wp_symcap__stats(o->symcap);
+}
+
 int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
 		   uint64_t duration_ns, uint64_t end_mono_ns,
 		   const struct wpd_buf *extra)
@@ -1131,6 +1165,9 @@ int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
 		err = emit_samples(o);
 	if (!err)
 		err = write_stats(o, bpf, duration_ns, end_mono_ns);
+	/* the names of what was recorded, while the files are still open */
+	if (!err)
+		err = wp_symcap__write(o->symcap, o->w, symcap_intern, o);
 	if (!err) {
 		put_stats(o, b, bpf, duration_ns, end_mono_ns, true);
 		if (extra && extra->len)

@@ -17,6 +17,7 @@
 #include "format/wpd.h"
 
 struct wp_out;
+struct wp_symcap_stats;
 
 /* User-space losses, stored as lost.<name> with the BPF ones. */
 enum wp_out_lost {
@@ -68,6 +69,15 @@ void wp_out__set_ksym_resolver(struct wp_out *o, wp_ksym_resolver fn, void *ctx)
 /* The recording's start (CLOCK_MONOTONIC ns): the time of mappings read
  * from /proc for processes that did not exec while recorded. */
 void wp_out__set_start(struct wp_out *o, uint64_t start_ns);
+/*
+ * Embed the symbols of the user binaries hit (SYMBOL, SRCLINE; the
+ * default) or not. Before anything is recorded. JIT symbols from perf
+ * maps are stored either way.
+ */
+void wp_out__set_embed_symbols(struct wp_out *o, bool embed);
+/* What wp_out__finish() embedded (struct wp_symcap_stats, record/symcap.h). */
+const struct wp_symcap_stats *wp_out__symbols_stats(const struct wp_out *o);
+
 /* Load /proc/kallsyms: done by itself when the first kernel frame needs a
  * name and there is no resolver (so after attaching: the first samples
  * do not wait for it). */
