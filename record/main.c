@@ -12,6 +12,7 @@
 #include "record/output.h"
 #include "record/session.h"
 #include "record/status.h"
+#include "record/symcap.h"
 #include "record/target.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -53,6 +54,7 @@ struct record_opts {
 	int argc;
 	uint64_t ringbuf_bytes;  /* 0: automatic */
 	bool inline_stacks;
+	bool no_embed_symbols;   /* no SYMBOL/SRCLINE records */
 };
 
 struct record {
@@ -195,6 +197,9 @@ static void usage(FILE *f)
 "      --inline-stacks\n"
 "                    copy every stack into the ring buffer instead of using\n"
 "                    the stack maps (for measurements)\n"
+"      --no-embed-symbols\n"
+"                    do not store the names of the user functions hit (the\n"
+"                    file then needs the binaries to be named elsewhere)\n"
 "  -h, --help        show this help\n"
 "  -V, --version     show the version\n"
 "\n"
@@ -209,7 +214,7 @@ static void usage(FILE *f)
 
 /* ---- options -------------------------------------------------------------- */
 
-enum { OPT_RINGBUF = 256, OPT_INLINE };
+enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300 };
 
 /* 0 ok, 2 usage error, -1 done (help/version printed) */
 static int parse_options(struct record *r, int argc, char **argv)
@@ -228,6 +233,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "inline-stacks", no_argument, NULL, OPT_INLINE },
+		{ "no-embed-symbols", no_argument, NULL, OPT_NO_EMBED },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts *o = &r->opts;
@@ -297,6 +303,9 @@ static int parse_options(struct record *r, int argc, char **argv)
 			break;
 		case OPT_INLINE:
 			o->inline_stacks = true;
+			break;
+		case OPT_NO_EMBED:
+			o->no_embed_symbols = true;
 			break;
 		default:
 			fprintf(stderr, "Try 'wp-record --help'.\n");
@@ -528,7 +537,10 @@ static int record__run(struct record *r)
 	pr_debug("attached at +%.1f ms", (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 
 	put_meta(r, &meta);
-	err = wp_out__start(r->out, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS, &meta);
+	if (r->opts.no_embed_symbols)
+		wp_out__set_embed_symbols(r->out, false);
+	err = wp_out__start(r->out, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS |
+			    (r->opts.no_embed_symbols ? 0 : WPD_FEAT_SYMBOLS), &meta);
 	if (err) {
 		pr_err("cannot write '%s': %s", r->opts.output, strerror(-err));
 		goto cleanup;
@@ -608,6 +620,17 @@ static int record__run(struct record *r)
 			pr_warn("%llu samples or events lost (see lost.* in the file's stats; "
 				"a bigger --ringbuf-size or a lower -F helps)",
 				(unsigned long long)lost);
+	}
+	{
+		const struct wp_symcap_stats *ys = wp_out__symbols_stats(r->out);
+
+		pr_info("names stored: %llu functions and %llu inline/line entries of %llu "
+			"binaries (%llu unnamed), %llu JIT symbols of %llu processes; %llu bytes "
+			"before compression, %.1f ms",
+			(unsigned long long)ys->symbols, (unsigned long long)ys->srclines,
+			(unsigned long long)ys->binaries, (unsigned long long)ys->unnamed,
+			(unsigned long long)ys->jit_symbols, (unsigned long long)ys->jit_procs,
+			(unsigned long long)ys->raw_bytes, ys->ns / 1e6);
 	}
 	if (r->target.child)
 		report_command(r);
