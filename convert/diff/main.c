@@ -408,12 +408,12 @@ static void put_rel(FILE *out, double before, double after)
 		fprintf(out, " %+7.0f%%", 100.0 * (after - before) / before);
 }
 
-static void put_value(FILE *out, double v, bool ns)
+static void put_value(FILE *out, double v, bool ns, bool sign)
 {
 	if (ns)
-		fprintf(out, " %10.3f", v / 1e6);
+		fprintf(out, sign ? " %+10.3f" : " %10.3f", v / 1e6);
 	else
-		fprintf(out, " %10.0f", v);
+		fprintf(out, sign ? " %+10.0f" : " %10.0f", v);
 }
 
 static void put_func_name(FILE *out, const struct funcs *fs, const struct func *f,
@@ -531,14 +531,14 @@ static int write_text(const struct diff_opts *o, const struct stacks *s,
 
 		if (o->no_normalize) {
 			fputc(' ', out);
-			put_value(out, f->self[0], ns);
-			put_value(out, f->self[1], ns);
-			put_value(out, f->self[1] - f->self[0], ns);
+			put_value(out, f->self[0], ns, false);
+			put_value(out, f->self[1], ns, false);
+			put_value(out, f->self[1] - f->self[0], ns, true);
 			put_rel(out, f->self[0], f->self[1]);
 			fputc(' ', out);
-			put_value(out, f->total[0], ns);
-			put_value(out, f->total[1], ns);
-			put_value(out, f->total[1] - f->total[0], ns);
+			put_value(out, f->total[0], ns, false);
+			put_value(out, f->total[1], ns, false);
+			put_value(out, f->total[1] - f->total[0], ns, true);
 		} else {
 			fprintf(out, "  %7.2f %7.2f %+8.2f", share(s, 0, f->self[0]),
 				share(s, 1, f->self[1]), f->dself);
