@@ -20,6 +20,7 @@
  * calibrated to THREAD_TIME) and builds the per-thread accounting.
  */
 #include "report/profile_int.h"
+#include "report/embedded.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -829,6 +830,13 @@ static int load_record(struct wp_profile *p, const struct wpd_record *rec,
 		return load_task(p, rec);
 	case WPD_REC_THREAD_TIME:
 		return load_thread_time(p, rec);
+	case WPD_REC_JITSYM:
+	case WPD_REC_SYMBOL:
+	case WPD_REC_SRCLINE: {
+		int ret = wp_embedded__load(&p->emb, rec); /* embedded.c */
+
+		return ret == -EBADMSG ? 1 : ret;
+	}
 	default:
 		/* the reader skips types it does not know; nothing else comes */
 		return 0;
@@ -1218,6 +1226,7 @@ void wp_profile__free(struct wp_profile *p)
 	free(p->frames);
 	free(p->frame_ids);
 	wp_symbolizer__free(p->sym);
+	wp_embedded__free(p->emb);
 	free(p);
 }
 

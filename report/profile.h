@@ -94,6 +94,8 @@ struct wp_profile_read {
 #define WP_FRAME_KERNEL     (1u << 0) /* kernel code */
 #define WP_FRAME_UNRESOLVED (1u << 1) /* no symbol: "[unknown]" or "module+0xOFF" */
 #define WP_FRAME_PSEUDO     (1u << 2) /* not code: "[no stack]", "[unknown stack]" */
+#define WP_FRAME_INLINED    (1u << 3) /* inlined into the frame after it (DWARF) */
+#define WP_FRAME_JIT        (1u << 4) /* JIT code named by the process's perf map */
 
 struct wp_frame {
 	const char *name;   /* raw bytes, NUL-terminated: escape for output */
@@ -169,6 +171,7 @@ const char *wp_profile__string(const struct wp_profile *p, uint32_t id, uint32_t
 
 struct wp_resolve_opts {
 	const char *symfs; /* look binaries up under this root (NULL: /) */
+	bool no_inline;    /* one frame per address: no inlined functions */
 };
 
 /* Resolve every group's frames and comm. 0 or -ENOMEM. Call once. */

@@ -127,6 +127,7 @@ struct wp_profile {
 	uint32_t *frame_ids;     /* resolved stacks, leaf first */
 	size_t nframe_ids, frame_ids_cap;
 	struct wp_symbolizer *sym;
+	struct wp_embedded *emb; /* embedded.c: JITSYM, SYMBOL, SRCLINE as read */
 };
 
 struct tid_state *prof_tid(const struct wp_profile *p, uint32_t tid);

@@ -8,9 +8,17 @@
  *
  * Caches, so that the work is proportional to distinct things:
  *   (stack, address space) -> resolved frame list     (stack_cache)
- *   (binary, file offset)  -> frame id                (user_cache)
+ *   (binary, file offset)  -> frame ids               (user_cache, chains)
+ *   (address space, addr)  -> JIT frame id            (jit_cache)
  *   kernel address         -> frame id                (kernel_cache)
  *   (name, module, flags)  -> frame id                (frame_index)
+ *
+ * Inline expansion happens here, once for every consumer: a user address
+ * becomes the functions inlined at it (WP_FRAME_INLINED, innermost first)
+ * followed by the function the code belongs to, unless
+ * wp_resolve_opts.no_inline. Addresses in anonymous executable memory (or
+ * in no known mapping) of a process with JIT symbols in the recording are
+ * named from them (WP_FRAME_JIT, module "[jit]").
  *
  * Addresses: the leaf IP is looked up as is; a caller's is a return
  * address, looked up at ip - 1 so that a call ending its function (e.g.
@@ -19,6 +27,7 @@
  * offset of that looked-up address.
  */
 #include "report/profile_int.h"
+#include "report/embedded.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +37,9 @@
 
 #define NO_AS UINT32_MAX
 #define OFF_BITS 44 /* user cache key: dso index << OFF_BITS | file offset */
+#define ADDR_BITS 47 /* JIT cache key: address space << ADDR_BITS | address */
+#define CHAIN_BITS 6 /* user cache value: chain offset << CHAIN_BITS | frames */
+#define USER_FRAMES_MAX (WPD_STACK_MAX_FRAMES * (WP_INLINE_MAX + 1))
 #define KSYM_SIZE0_MAX (64u << 10)
 
 struct frame_int {
@@ -44,6 +56,11 @@ struct resolver {
 	uint32_t nas;
 	uint32_t *as_off;  /* nas + 1 */
 	uint32_t *as_maps;
+	uint32_t *as_pid;  /* nas */
+	bool no_inline;
+	uint32_t *chains;  /* user_cache's frame id lists */
+	size_t nchains, chains_cap;
+	struct wp_map jit_cache;
 	/* frames */
 	struct frame_int *fints;
 	size_t nfints, fints_cap;
@@ -246,6 +263,12 @@ static int build_address_spaces(struct resolver *r)
 			return -ENOMEM;
 	}
 	r->nas = (uint32_t)total;
+	r->as_pid = calloc(total + 1, sizeof(*r->as_pid));
+	if (!r->as_pid)
+		return -ENOMEM;
+	for (i = 0; i < p->npids; i++)
+		for (size_t k = 0; k <= p->pids[i].n; k++)
+			r->as_pid[p->pids[i].as_base + k] = p->pids[i].pid;
 	r->as_off = calloc(total + 1, sizeof(*r->as_off));
 	r->as_maps = malloc((p->nmmaps ? p->nmmaps : 1) * sizeof(*r->as_maps));
 	fill = calloc(total + 1, sizeof(*fill));
@@ -319,46 +342,135 @@ static struct wp_dso *map_dso(struct resolver *r, struct prof_mmap *m)
 	return m->dso;
 }
 
-static int user_frame(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *id)
+/* Anonymous memory: where JIT code lives. */
+static bool map_anon(struct resolver *r, const struct prof_mmap *m)
 {
-	struct prof_mmap *m = map_find(r, as, addr);
-	struct wp_dso *d;
-	struct wp_sym sym;
-	uint64_t off, key, v;
+	const char *path;
+
+	if (m->flags & WPD_MMAP_ANON_EXEC)
+		return true;
+	path = prof_str(r->p, m->path_str, NULL);
+	return !path || !path[0] || strcmp(path, "//anon") == 0 ||
+	       strncmp(path, "[anon", 5) == 0 || strncmp(path, "/memfd:", 7) == 0;
+}
+
+/* A JIT symbol of the address space's process: 1 and *id, 0 none. */
+static int jit_frame(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *id)
+{
+	struct wp_profile *p = r->p;
+	uint64_t key = ((uint64_t)as << ADDR_BITS) | addr, v;
+	bool cacheable = addr < (1ull << ADDR_BITS) && as < (1u << (63 - ADDR_BITS));
+	const char *name;
+
+	if (as == NO_AS || !wp_embedded__has_jit(p->emb, r->as_pid[as]))
+		return 0;
+	if (cacheable && wp_map__get(&r->jit_cache, key, &v)) {
+		*id = (uint32_t)v;
+		return 1;
+	}
+	name = wp_embedded__jit(p->emb, p, r->as_pid[as], addr);
+	if (!name || !name[0])
+		return 0;
+	if (intern_str(r, name, "[jit]", WP_FRAME_JIT, id))
+		return -ENOMEM;
+	if (cacheable && wp_map__put(&r->jit_cache, key, *id))
+		return -ENOMEM;
+	return 1;
+}
+
+static int unresolved_frame(struct resolver *r, struct wp_dso *d, uint64_t off,
+			    uint32_t flags, uint32_t *id)
+{
 	char buf[4096 + 32];
 	int n;
 
+	n = snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, wp_dso__name(d), off);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = snprintf(buf, sizeof(buf), "[unknown]");
+	return intern(r, buf, (size_t)n, wp_dso__name(d), strlen(wp_dso__name(d)),
+		      WP_FRAME_UNRESOLVED | flags, id);
+}
+
+static int named_frame(struct resolver *r, struct wp_dso *d, const char *raw,
+		       uint32_t flags, uint32_t *id)
+{
+	char *pretty = wp_demangle(raw);
+	int ret = intern_str(r, pretty ? pretty : raw, wp_dso__name(d), flags, id);
+
+	free(pretty);
+	return ret;
+}
+
+/* The frames of one looked-up file offset of d into out: their count. */
+static int dso_frames(struct resolver *r, struct wp_dso *d, uint64_t off, uint32_t *out,
+		      uint32_t *n)
+{
+	struct wp_srcframe fr[WP_INLINE_MAX];
+	struct wp_sym sym;
+	size_t k, i;
+
+	if (r->no_inline) {
+		*n = 1;
+		if (wp_dso__lookup(d, off, &sym) == 1)
+			return named_frame(r, d, sym.name, 0, out);
+		return unresolved_frame(r, d, off, 0, out);
+	}
+	k = wp_dso__lookup_frames(d, off, fr, WP_INLINE_MAX);
+	if (k == 0) {
+		*n = 1;
+		return unresolved_frame(r, d, off, 0, out);
+	}
+	for (i = 0; i < k; i++) {
+		uint32_t flags = fr[i].inlined ? WP_FRAME_INLINED : 0;
+		int ret = fr[i].name ? named_frame(r, d, fr[i].name, flags, &out[i])
+				     : unresolved_frame(r, d, off, flags, &out[i]);
+
+		if (ret)
+			return ret;
+	}
+	*n = (uint32_t)k;
+	return 0;
+}
+
+/* The frames of a user address, innermost first, at out; *n of them. */
+static int user_frames(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *out,
+		       uint32_t *n)
+{
+	struct prof_mmap *m = map_find(r, as, addr);
+	struct wp_dso *d;
+	uint64_t off, key, v;
+	bool cacheable;
+	int ret;
+
+	*n = 1;
+	if (!m || map_anon(r, m)) {
+		ret = jit_frame(r, as, addr, out);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
 	if (!m)
 		return fixed_frame(r, &r->unknown_user, "[unknown]", "",
-				   WP_FRAME_UNRESOLVED, id);
+				   WP_FRAME_UNRESOLVED, out);
 	d = map_dso(r, m);
 	if (!d)
 		return -ENOMEM;
 	off = addr - m->start + m->pgoff;
 	key = ((uint64_t)wp_dso__index(d) << OFF_BITS) | (off & ((1ull << OFF_BITS) - 1));
-	if (off < (1ull << OFF_BITS) && wp_dso__index(d) < (1u << (64 - OFF_BITS)) &&
-	    wp_map__get(&r->user_cache, key, &v)) {
-		*id = (uint32_t)v;
+	cacheable = off < (1ull << OFF_BITS) && wp_dso__index(d) < (1u << (64 - OFF_BITS));
+	if (cacheable && wp_map__get(&r->user_cache, key, &v)) {
+		*n = (uint32_t)(v & ((1u << CHAIN_BITS) - 1));
+		memcpy(out, r->chains + (v >> CHAIN_BITS), *n * sizeof(*out));
 		return 0;
 	}
-	if (wp_dso__lookup(d, off, &sym) == 1) {
-		char *pretty = wp_demangle(sym.name);
-
-		n = intern_str(r, pretty ? pretty : sym.name, wp_dso__name(d), 0, id);
-		free(pretty);
-		if (n)
-			return -ENOMEM;
-	} else {
-		n = snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, wp_dso__name(d), off);
-		if (n < 0 || (size_t)n >= sizeof(buf))
-			n = snprintf(buf, sizeof(buf), "[unknown]");
-		if (intern(r, buf, (size_t)n, wp_dso__name(d), strlen(wp_dso__name(d)),
-			   WP_FRAME_UNRESOLVED, id))
-			return -ENOMEM;
-	}
-	if (off < (1ull << OFF_BITS) && wp_dso__index(d) < (1u << (64 - OFF_BITS)))
-		return wp_map__put(&r->user_cache, key, *id);
-	return 0;
+	ret = dso_frames(r, d, off, out, n);
+	if (ret || !cacheable)
+		return ret;
+	if (WP_GROW(r->chains, r->chains_cap, r->nchains + *n))
+		return -ENOMEM;
+	memcpy(r->chains + r->nchains, out, *n * sizeof(*out));
+	v = ((uint64_t)r->nchains << CHAIN_BITS) | *n;
+	r->nchains += *n;
+	return wp_map__put(&r->user_cache, key, v);
 }
 
 /* ---- stacks and groups ---------------------------------------------- */
@@ -407,9 +519,11 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 	for (i = 0; i < st->nuser; i++) {
 		const uint64_t *u = ips + st->nkernel;
 		uint64_t a = u[i] - (i > 0 && u[i]);
+		uint32_t k;
 
-		if (user_frame(r, as, a, &r->scratch[n++]))
+		if (user_frames(r, as, a, &r->scratch[n], &k))
 			return -ENOMEM;
+		n += k;
 	}
 	if (push_frames(r, n, out))
 		return -ENOMEM;
@@ -514,6 +628,9 @@ static void resolver_release(struct resolver *r)
 {
 	free(r->as_off);
 	free(r->as_maps);
+	free(r->as_pid);
+	free(r->chains);
+	wp_map__release(&r->jit_cache);
 	free(r->fints);
 	wp_map__release(&r->frame_index);
 	wp_map__release(&r->user_cache);
@@ -530,15 +647,16 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 		.kernel_release = wp_profile__meta_str(p, WPD_META_KERNEL),
 		.arch = wp_profile__meta_str(p, WPD_META_ARCH),
 	};
-	struct resolver r = { .p = p };
+	struct resolver r = { .p = p, .no_inline = opts && opts->no_inline };
 	size_t i;
 	int ret = -ENOMEM;
 
 	if (p->resolved)
 		return 0;
 	p->sym = wp_symbolizer__new(&so);
-	r.scratch = malloc(2 * WPD_STACK_MAX_FRAMES * sizeof(*r.scratch));
-	if (!p->sym || !r.scratch)
+	/* kernel frames, then user frames with their inline chains */
+	r.scratch = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX) * sizeof(*r.scratch));
+	if (!p->sym || !r.scratch || wp_embedded__attach(p->emb, p, p->sym))
 		goto out;
 	sort_ksyms(p);
 	if (build_address_spaces(&r))
