@@ -41,6 +41,7 @@ struct convert_opts {
 	uint32_t kinds;
 	enum wp_unit unit;
 	bool unit_set, per_thread, no_calibrate;
+	bool no_inline;     /* --no-inline */
 	struct wp_filter filter;
 	/* format options */
 	const char *title;
@@ -75,6 +76,7 @@ static void usage(FILE *f)
 "      --no-calibrate   weigh on-CPU samples by the sampling period, not by\n"
 "                       the threads' exact on-CPU time\n"
 "      --symfs DIR      look for binaries under DIR\n"
+"      --no-inline      no frames for inlined functions (one per address)\n"
 "      --title TEXT     svg: the graph's title\n"
 "      --inverted       svg: icicle graph (roots on top)\n"
 "      --width PX       svg: image width (default: 1200)\n"
@@ -140,7 +142,7 @@ static int spool_stdin(char *path, size_t len, int *fd)
 static int parse_args(int argc, char **argv, struct convert_opts *o)
 {
 	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT, OPT_OFFCPU, OPT_PER_THREAD, OPT_NO_CALIBRATE, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
-	       OPT_MIN_WIDTH, OPT_MERGE };
+	       OPT_MIN_WIDTH, OPT_MERGE, OPT_NO_INLINE = 400 };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "input", required_argument, NULL, 'i' },
@@ -154,6 +156,7 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "inverted", no_argument, NULL, OPT_INVERTED },
 		{ "width", required_argument, NULL, OPT_WIDTH },
@@ -223,6 +226,9 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 			break;
 		case OPT_SYMFS:
 			o->symfs = optarg;
+			break;
+		case OPT_NO_INLINE:
+			o->no_inline = true;
 			break;
 		case OPT_TITLE:
 			o->title = optarg;
@@ -370,6 +376,7 @@ static int cmd_convert(int argc, char **argv)
 	}
 	wp_summary__warn(p, o.input);
 	ro.symfs = o.symfs;
+	ro.no_inline = o.no_inline;
 	if (wp_profile__resolve(p, &ro)) {
 		pr_err("out of memory");
 		ret = 1;

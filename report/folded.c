@@ -96,6 +96,29 @@ void wp_folded_escape(struct wp_strbuf *b, const char *name)
 	}
 }
 
+
+const char *wp_folded_suffix(const struct wp_frame *f)
+{
+	if (f->flags & WP_FRAME_KERNEL)
+		return "_[k]";
+	if (f->flags & WP_FRAME_INLINED)
+		return "_[i]";
+	if (f->flags & WP_FRAME_JIT)
+		return "_[j]";
+	return "";
+}
+
+const char *wp_frame_tag(const struct wp_frame *f)
+{
+	if (f->flags & WP_FRAME_KERNEL)
+		return "[k] ";
+	if (f->flags & WP_FRAME_INLINED)
+		return "[i] ";
+	if (f->flags & WP_FRAME_JIT)
+		return "[j] ";
+	return "";
+}
+
 /*
  * Distinct lines: the arena holds the text, counts[i] its exact total
  * (samples, or ns: in_ns[i]), converted and rounded when written.
@@ -164,8 +187,7 @@ static void build_line(const struct wp_profile *p, const struct wp_group *g,
 
 		wp_strbuf__addc(b, ';');
 		wp_folded_escape(b, f->name);
-		if (f->flags & WP_FRAME_KERNEL)
-			wp_strbuf__add(b, "_[k]", 4);
+		wp_strbuf__add(b, wp_folded_suffix(f), strlen(wp_folded_suffix(f)));
 	}
 	if (g->kind == WP_EVENT_OFFCPU) {
 		const char *r = wp_offcpu_reason__name(g->reason);

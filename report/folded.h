@@ -6,8 +6,10 @@
  *   comm;root_frame;...;leaf_frame COUNT\n
  *
  * user frames outermost first, then kernel frames suffixed "_[k]" (the
- * colour hint flamegraph.pl and inferno strip). Identical lines are
- * merged; lines are sorted bytewise, so output is deterministic.
+ * colour hint flamegraph.pl and inferno strip); inlined functions are
+ * suffixed "_[i]" and JIT code named by a perf map "_[j]", the same
+ * tools' hints for those. Identical lines are merged; lines are sorted
+ * bytewise, so output is deterministic.
  *
  * Off-CPU groups are the thread's stack at switch-out followed by one
  * pseudo frame naming the reason, "[off-cpu:sleep]", "[off-cpu:blocked]",
@@ -59,6 +61,10 @@ uint64_t wp_group__value(const struct wp_profile *p, const struct wp_group *g,
 
 /* Append name to b escaped for a folded line. */
 void wp_folded_escape(struct wp_strbuf *b, const char *name);
+/* A frame's folded suffix: "_[k]" kernel, "_[i]" inlined, "_[j]" JIT, or "". */
+const char *wp_folded_suffix(const struct wp_frame *f);
+/* The tag text output puts before a frame's name: "[k] ", "[i] ", "[j] " or "". */
+const char *wp_frame_tag(const struct wp_frame *f);
 
 struct wp_folded_opts {
 	const struct wp_filter *filter; /* NULL: everything */

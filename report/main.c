@@ -30,6 +30,7 @@ struct report_opts {
 	uint64_t limit; /* 0: all */
 	bool json;
 	const char *symfs;
+	bool no_inline;     /* --no-inline */
 	struct wp_filter filter;
 	uint32_t kinds;     /* --on-cpu/--off-cpu; 0: both */
 	bool threads;       /* --threads */
@@ -61,6 +62,7 @@ static void usage(FILE *f)
 "                       the threads' exact on-CPU time\n"
 "  -j, --json           print the report as JSON (see wp-report(1))\n"
 "      --symfs DIR      look for binaries under DIR\n"
+"      --no-inline      no frames for inlined functions (one per address)\n"
 "  -v, --verbose        more diagnostics (repeatable)\n"
 "  -q, --quiet          errors only\n"
 "  -h, --help           this help\n"
@@ -120,7 +122,7 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 	}
 	for (i = 0; i < n; i++) {
 		const struct wp_frame *f = wp_profile__frame(p, t->funcs[i].frame);
-		size_t fw = wp_text_width(f->name) + (f->flags & WP_FRAME_KERNEL ? 4 : 0);
+		size_t fw = wp_text_width(f->name) + strlen(wp_frame_tag(f));
 
 		if (fw > w)
 			w = fw;
@@ -146,10 +148,8 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 			fprintf(out, "%8.2f %7.2f %9" PRIu64 " %9" PRIu64 "  ",
 				pct(s->self, t->weight), pct(s->total, t->weight), s->self,
 				s->total);
-		if (f->flags & WP_FRAME_KERNEL) {
-			fputs("[k] ", out);
-			fw += 4;
-		}
+		fputs(wp_frame_tag(f), out);
+		fw += strlen(wp_frame_tag(f));
 		wp_text_put(out, f->name);
 		fprintf(out, "%*s  ", (int)(fw < w ? w - fw : 0), "");
 		wp_text_put(out, f->module[0] ? f->module : "-");
@@ -220,6 +220,10 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 		wp_json__str(&j, f->module);
 		wp_json__key(&j, "kernel");
 		wp_json__bool(&j, f->flags & WP_FRAME_KERNEL);
+		wp_json__key(&j, "inlined");
+		wp_json__bool(&j, f->flags & WP_FRAME_INLINED);
+		wp_json__key(&j, "jit");
+		wp_json__bool(&j, f->flags & WP_FRAME_JIT);
 		wp_json__key(&j, "resolved");
 		wp_json__bool(&j, !(f->flags & (WP_FRAME_UNRESOLVED | WP_FRAME_PSEUDO)));
 		wp_json__key(&j, "self");
@@ -245,7 +249,8 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE, OPT_SANDWICH };
+	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE, OPT_SANDWICH,
+	       OPT_NO_INLINE = 400 };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "sort", required_argument, NULL, 's' },
@@ -255,6 +260,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
 		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
 		{ "threads", no_argument, NULL, OPT_THREADS },
@@ -311,6 +317,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_SYMFS:
 			o->symfs = optarg;
+			break;
+		case OPT_NO_INLINE:
+			o->no_inline = true;
 			break;
 		case OPT_ONCPU:
 			o->kinds |= 1u << WP_EVENT_ONCPU;
@@ -389,6 +398,7 @@ static int cmd_report(int argc, char **argv)
 	o.offcpu_views = (o.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p);
 	o.by_time = o.offcpu_views;
 	ro.symfs = o.symfs;
+	ro.no_inline = o.no_inline;
 	to.filter = &o.filter;
 	to.kinds = o.kinds;
 	to.unit = o.by_time ? WP_UNIT_NS : WP_UNIT_SAMPLES;

@@ -44,8 +44,7 @@ void wp_stack_folded(const struct wp_profile *p, const uint32_t *frames, uint32_
 		if (i != n)
 			wp_strbuf__addc(b, ';');
 		wp_folded_escape(b, f->name);
-		if (f->flags & WP_FRAME_KERNEL)
-			wp_strbuf__add(b, "_[k]", 4);
+		wp_strbuf__add(b, wp_folded_suffix(f), strlen(wp_folded_suffix(f)));
 	}
 }
 

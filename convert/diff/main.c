@@ -66,6 +66,7 @@ struct diff_opts {
 	bool unit_set;
 	enum wp_unit unit;
 	const char *symfs;
+	bool no_inline;     /* --no-inline */
 	const char *title;
 	unsigned int width;
 	double min_width;
@@ -201,7 +202,7 @@ static int load_inputs(struct diff_opts *o, struct stacks *s)
 	for (side = 0; side < 2; side++) {
 		char err[512];
 		struct wp_load_opts lo = { 0 };
-		struct wp_resolve_opts ro = { .symfs = o->symfs };
+		struct wp_resolve_opts ro = { .symfs = o->symfs, .no_inline = o->no_inline };
 
 		wpd[side] = strcmp(o->in[side], "-") != 0 && is_wpd(o->in[side]);
 		if (!wpd[side])
@@ -673,6 +674,7 @@ static void usage(FILE *f)
 "                       on-CPU data only, else ns)\n"
 "      --per-thread     per thread: stacks rooted at comm-TID, functions per thread\n"
 "      --symfs DIR      look for binaries under DIR\n"
+"      --no-inline      recordings: no frames for inlined functions\n"
 "      --title TEXT     svg: the graph's title\n"
 "      --inverted       svg: icicle graph\n"
 "      --width PX       svg: image width (default: 1200)\n"
@@ -702,11 +704,12 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
 {
 	enum { OPT_NO_NORMALIZE = 256, OPT_THRESHOLD, OPT_FAIL_ABOVE, OPT_ONCPU, OPT_OFFCPU,
 	       OPT_UNIT, OPT_PER_THREAD, OPT_SYMFS, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
-	       OPT_MIN_WIDTH };
+	       OPT_MIN_WIDTH, OPT_NO_INLINE = 400 };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 		{ "limit", required_argument, NULL, 'n' },
@@ -803,6 +806,9 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
 			break;
 		case OPT_SYMFS:
 			o->symfs = optarg;
+			break;
+		case OPT_NO_INLINE:
+			o->no_inline = true;
 			break;
 		case OPT_TITLE:
 			o->title = optarg;
