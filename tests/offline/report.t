@@ -96,7 +96,7 @@ is "$(j '$d->{read}{truncated}') $(j '$d->{read}{finished}') $(j '$d->{read}{blo
 is "$(j '$d->{read}{records_unknown}')" 0 "json: records_unknown"
 is "$(j 'scalar @{$d->{functions}}')" 4 "json: four functions"
 is "$(j '$d->{functions}[0]')" \
-	'{"kernel":false,"module":"report_fixture.t","name":"fx_b","resolved":true,"self":200,"self_pct":66.6667,"total":200,"total_pct":66.6667}' \
+	'{"inlined":false,"jit":false,"kernel":false,"module":"report_fixture.t","name":"fx_b","resolved":true,"self":200,"self_pct":66.6667,"total":200,"total_pct":66.6667}' \
 	"json: the top function"
 is "$(j '$d->{functions}[2]{name} . " " . $d->{functions}[2]{total_pct}')" "fx_main 100" \
 	"json: total share"
