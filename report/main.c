@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/parse.h"
+#include "report/annotate.h"
 #include "report/filter.h"
 #include "report/json.h"
 #include "report/profile.h"
@@ -31,6 +32,7 @@ struct report_opts {
 	bool json;
 	const char *symfs;
 	bool no_inline;     /* --no-inline */
+	const char *annotate; /* --annotate FUNC */
 	struct wp_filter filter;
 	uint32_t kinds;     /* --on-cpu/--off-cpu; 0: both */
 	bool threads;       /* --threads */
@@ -63,6 +65,8 @@ static void usage(FILE *f)
 "  -j, --json           print the report as JSON (see wp-report(1))\n"
 "      --symfs DIR      look for binaries under DIR\n"
 "      --no-inline      no frames for inlined functions (one per address)\n"
+"      --annotate FUNC  FUNC's machine code with each instruction's share of\n"
+"                       the samples, and its source lines (needs the binary)\n"
 "  -v, --verbose        more diagnostics (repeatable)\n"
 "  -q, --quiet          errors only\n"
 "  -h, --help           this help\n"
@@ -250,7 +254,7 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE, OPT_SANDWICH,
-	       OPT_NO_INLINE = 400 };
+	       OPT_NO_INLINE = 400, OPT_ANNOTATE };
 	static const struct option longopts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "sort", required_argument, NULL, 's' },
@@ -261,6 +265,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
 		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
+		{ "annotate", required_argument, NULL, OPT_ANNOTATE },
 		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
 		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
 		{ "threads", no_argument, NULL, OPT_THREADS },
@@ -320,6 +325,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_NO_INLINE:
 			o->no_inline = true;
+			break;
+		case OPT_ANNOTATE:
+			o->annotate = optarg;
 			break;
 		case OPT_ONCPU:
 			o->kinds |= 1u << WP_EVENT_ONCPU;
@@ -407,6 +415,17 @@ static int cmd_report(int argc, char **argv)
 	    (o.offcpu_views && wp_offcpu_view__compute(p, &o.filter, &v))) {
 		pr_err("out of memory");
 		ret = 1;
+		goto out;
+	}
+	if (o.annotate) {
+		struct wp_annotate_opts ao = { .func = o.annotate, .filter = &o.filter,
+					       .json = o.json };
+
+		ret = wp_annotate(p, &ao, stdout);
+		if (ret < 0)
+			pr_err(ret == -ENOMEM ? "out of memory" : "cannot write the report: %s",
+			       strerror(-ret));
+		ret = ret ? 1 : 0;
 		goto out;
 	}
 	if (o.sandwich) {

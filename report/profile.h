@@ -185,6 +185,30 @@ const uint32_t *wp_profile__group_frames(const struct wp_profile *p,
 size_t wp_profile__nframes(const struct wp_profile *p);
 const struct wp_frame *wp_profile__frame(const struct wp_profile *p, uint32_t id);
 
+/* ---- machine-code level (wp-report --annotate) ---- */
+
+struct wp_dso;
+struct wp_filter;
+
+/* Where samples were taken: a user-mode IP, as a binary and file offset. */
+struct wp_leaf_hit {
+	struct wp_dso *dso;  /* report/symbols.h; owned by the profile */
+	uint64_t file_off;
+	uint64_t count;      /* samples */
+};
+
+/*
+ * After wp_profile__resolve(): the on-CPU samples taken in user mode (no
+ * kernel frame) that pass filter (NULL: all), merged per (binary, file
+ * offset) into *out (malloc'd, *n entries; the caller frees). *total gets
+ * the number of on-CPU samples passing the filter. 0 or -ENOMEM.
+ */
+int wp_profile__leaf_hits(struct wp_profile *p, const struct wp_filter *filter,
+			  struct wp_leaf_hit **out, size_t *n, uint64_t *total);
+/* The binaries the profile's mappings name (after resolve), for lookups. */
+size_t wp_profile__ndsos(const struct wp_profile *p);
+struct wp_dso *wp_profile__dso(const struct wp_profile *p, size_t i);
+
 /* ---- wall-clock: scheduler data --------------------------------------- */
 
 /*

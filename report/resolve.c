@@ -28,6 +28,7 @@
  */
 #include "report/profile_int.h"
 #include "report/embedded.h"
+#include "report/filter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -684,4 +685,77 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 out:
 	resolver_release(&r);
 	return ret;
+}
+
+/* ---- machine-code level ------------------------------------------------- */
+
+int wp_profile__leaf_hits(struct wp_profile *p, const struct wp_filter *filter,
+			  struct wp_leaf_hit **out, size_t *n, uint64_t *total)
+{
+	struct resolver r = { .p = p };
+	struct wp_leaf_hit *v = NULL;
+	struct wp_map idx = { 0 };
+	size_t i, nv = 0, cap = 0;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	if (!p->resolved || !p->sym)
+		return 0;
+	if (build_address_spaces(&r))
+		goto out;
+	for (i = 0; i < p->ngroups; i++) {
+		const struct wp_group *g = &p->groups[i];
+		const struct prof_stack *st;
+		struct prof_mmap *m;
+		struct wp_dso *d;
+		uint64_t sidx, ip, off, key, at;
+
+		if (g->kind != WP_EVENT_ONCPU || (filter && !wp_filter__match(filter, g)))
+			continue;
+		*total += g->count;
+		if (!g->stack_id || !wp_map__get(&p->stack_ids, g->stack_id, &sidx))
+			continue;
+		st = &p->stacks[sidx];
+		if (st->nkernel || !st->nuser)
+			continue; /* in the kernel: not this binary's instruction */
+		ip = p->ips[st->off];
+		m = map_find(&r, pid_as(p, g->pid, g->mm_epoch), ip);
+		if (!m || !(d = map_dso(&r, m)))
+			continue;
+		off = ip - m->start + m->pgoff;
+		key = wp_hash64(((uint64_t)wp_dso__index(d) << 32) ^ wp_hash64(off));
+		for (;; key = wp_hash64(key + 1)) {
+			if (!wp_map__get(&idx, key, &at) ||
+			    (v[at].dso == d && v[at].file_off == off))
+				break;
+		}
+		if (wp_map__get(&idx, key, &at)) {
+			v[at].count += g->count;
+			continue;
+		}
+		if (WP_GROW(v, cap, nv + 1) || wp_map__put(&idx, key, nv))
+			goto out;
+		v[nv++] = (struct wp_leaf_hit){ d, off, g->count };
+	}
+	*out = v;
+	*n = nv;
+	v = NULL;
+	ret = 0;
+out:
+	free(v);
+	wp_map__release(&idx);
+	resolver_release(&r);
+	return ret;
+}
+
+size_t wp_profile__ndsos(const struct wp_profile *p)
+{
+	return wp_symbolizer__ndsos(p->sym);
+}
+
+struct wp_dso *wp_profile__dso(const struct wp_profile *p, size_t i)
+{
+	return wp_symbolizer__dso_at(p->sym, i);
 }

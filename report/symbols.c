@@ -243,6 +243,16 @@ uint32_t wp_dso__index(const struct wp_dso *d)
 	return d->index;
 }
 
+size_t wp_symbolizer__ndsos(const struct wp_symbolizer *s)
+{
+	return s ? s->n : 0;
+}
+
+struct wp_dso *wp_symbolizer__dso_at(const struct wp_symbolizer *s, size_t i)
+{
+	return s && i < s->n ? s->dsos[i] : NULL;
+}
+
 typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
 
 char *wp_demangle(const char *name)

@@ -85,6 +85,9 @@ const char *wp_dso__name(const struct wp_dso *d);
 const char *wp_dso__path(const struct wp_dso *d);
 /* Small stable index of this DSO within its symbolizer (0, 1, ...). */
 uint32_t wp_dso__index(const struct wp_dso *d);
+/* The DSOs made so far, by index. */
+size_t wp_symbolizer__ndsos(const struct wp_symbolizer *s);
+struct wp_dso *wp_symbolizer__dso_at(const struct wp_symbolizer *s, size_t i);
 /* After a lookup: true if names from this binary can be trusted. */
 bool wp_dso__usable(struct wp_dso *d);
 
