@@ -151,6 +151,7 @@ struct v0 {
 	const char *s;   /* after "_R" */
 	size_t n, pos;
 	unsigned int depth;
+	uint64_t bound;  /* lifetimes bound by enclosing binders */
 	bool bad;
 	struct wp_strbuf out;
 };
@@ -304,11 +305,53 @@ static void v0_u64(struct v0 *d, uint64_t v)
 	v0_put(d, buf);
 }
 
+/* 'a, 'b, ... by binder depth (de Bruijn index from the innermost) */
+static void v0_lifetime_index(struct v0 *d, uint64_t lt)
+{
+	char buf[32];
+
+	if (lt == 0) {
+		v0_put(d, "'_");
+		return;
+	}
+	if (lt > d->bound) {
+		d->bad = true;
+		return;
+	}
+	if (d->bound - lt < 26)
+		snprintf(buf, sizeof(buf), "'%c", (char)('a' + (d->bound - lt)));
+	else
+		snprintf(buf, sizeof(buf), "'_%" PRIu64, d->bound - lt);
+	v0_put(d, buf);
+}
+
 static void v0_lifetime(struct v0 *d)
 {
-	uint64_t v = v0_base62(d);
+	v0_lifetime_index(d, v0_base62(d));
+}
 
-	v0_put(d, v == 0 ? "'_" : "'a");
+/* [G <base62>]: "for<'a, 'b> ", the lifetimes it binds; undo with v0_unbind */
+static uint64_t v0_binder(struct v0 *d)
+{
+	uint64_t n, i;
+
+	if (!v0_eat(d, 'G'))
+		return 0;
+	n = v0_base62(d);
+	if (d->bad || n >= 64 || n == UINT64_MAX) {
+		d->bad = true;
+		return 0;
+	}
+	n++;
+	v0_put(d, "for<");
+	for (i = 0; i < n; i++) {
+		if (i)
+			v0_put(d, ", ");
+		d->bound++;
+		v0_lifetime_index(d, 1);
+	}
+	v0_put(d, "> ");
+	return n;
 }
 
 /* const-data: ["n"] {hex} "_" for a type, printed in decimal when it fits */
@@ -419,9 +462,8 @@ static const char *basic_type(char c)
 static void v0_fn_sig(struct v0 *d)
 {
 	bool first = true;
+	uint64_t bound = v0_binder(d);
 
-	if (v0_eat(d, 'G'))
-		v0_base62(d); /* binder: lifetimes not named */
 	if (v0_eat(d, 'U'))
 		v0_put(d, "unsafe ");
 	if (v0_eat(d, 'K')) {
@@ -453,22 +495,64 @@ static void v0_fn_sig(struct v0 *d)
 		v0_put(d, " -> ");
 		v0_type(d);
 	}
+	d->bound -= bound;
+}
+
+static void v0_generic_arg(struct v0 *d);
+
+/* A trait path whose generic arguments stay open ("Fn<(A,)" and later
+ * ", Output = R>"): true if it left them open. */
+static bool v0_path_open(struct v0 *d)
+{
+	bool open = false, first = true;
+
+	if (d->bad || ++d->depth > DEPTH_MAX) {
+		d->bad = true;
+		return false;
+	}
+	if (v0_eat(d, 'B')) {
+		size_t at = d->pos - 1, save;
+		uint64_t target = v0_base62(d);
+
+		if (!d->bad && target < at) {
+			save = d->pos;
+			d->pos = (size_t)target;
+			open = v0_path_open(d);
+			d->pos = save;
+		} else {
+			d->bad = true;
+		}
+	} else if (v0_eat(d, 'I')) {
+		v0_path(d, false);
+		v0_put(d, "<");
+		while (!d->bad && !v0_eat(d, 'E')) {
+			if (!first)
+				v0_put(d, ", ");
+			first = false;
+			v0_generic_arg(d);
+		}
+		open = true;
+	} else {
+		v0_path(d, false);
+	}
+	d->depth--;
+	return open;
 }
 
 static void v0_dyn(struct v0 *d)
 {
 	bool first = true;
+	uint64_t bound;
 
-	if (v0_eat(d, 'G'))
-		v0_base62(d);
 	v0_put(d, "dyn ");
+	bound = v0_binder(d);
 	while (!d->bad && !v0_eat(d, 'E')) {
-		bool open = false;
+		bool open;
 
 		if (!first)
 			v0_put(d, " + ");
 		first = false;
-		v0_path(d, false);
+		open = v0_path_open(d);
 		while (!d->bad && v0_eat(d, 'p')) {
 			const char *p = NULL;
 			size_t len = 0;
@@ -484,10 +568,17 @@ static void v0_dyn(struct v0 *d)
 		if (open)
 			v0_put(d, ">");
 	}
-	if (v0_eat(d, 'L'))
-		v0_base62(d); /* the object lifetime bound is not shown */
-	else
+	d->bound -= bound;
+	if (v0_eat(d, 'L')) {
+		uint64_t lt = v0_base62(d);
+
+		if (lt) {
+			v0_put(d, " + ");
+			v0_lifetime_index(d, lt);
+		}
+	} else {
 		d->bad = true;
+	}
 }
 
 static void v0_type(struct v0 *d)
@@ -514,8 +605,10 @@ static void v0_type(struct v0 *d)
 		if (v0_eat(d, 'L')) {
 			uint64_t lt = v0_base62(d);
 
-			if (lt)
-				v0_put(d, "'a ");
+			if (lt) {
+				v0_lifetime_index(d, lt);
+				v0_put(d, " ");
+			}
 		}
 		if (c == 'Q')
 			v0_put(d, "mut ");
