@@ -37,6 +37,8 @@
 
 #define DEFAULT_FREQ 99
 #define DEFAULT_OUTPUT "wp.wpd"
+/* --call-graph dwarf without a size: user stack bytes per sample */
+#define DEFAULT_DUMP_SIZE 16384
 #define POLL_MS 10
 #define FLUSH_NS (1000ull * 1000 * 1000)
 #define NSEC 1000000000ull
@@ -54,12 +56,14 @@ struct record_opts {
 	int argc;
 	uint64_t ringbuf_bytes;  /* 0: automatic */
 	bool inline_stacks;
+	uint32_t dump_size;      /* --call-graph dwarf,SIZE; 0: fp */
 	bool no_embed_symbols;   /* no SYMBOL/SRCLINE records */
 };
 
 struct record {
 	struct record_opts opts;
 	uint64_t start_mono, start_real;
+	uint64_t attached_mono;  /* sampling started: -d counts from here */
 	char *cmdline;           /* wp-record's own argv, joined */
 	char *command;           /* the launched command, joined */
 	struct wp_target target;
@@ -186,7 +190,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -F, --freq HZ     samples per second per CPU (default %d; at most\n"
 "                    kernel.perf_event_max_sample_rate)\n"
-"  -d, --duration S  stop after S seconds (decimals allowed)\n"
+"  -d, --duration S  stop after S seconds of sampling (decimals allowed)\n"
 "  -o, --output FILE write to FILE (default %s)\n"
 "  -f, --force       overwrite FILE if it exists\n"
 "  -q, --quiet       no status line and no summary\n"
@@ -194,6 +198,11 @@ static void usage(FILE *f)
 "      --ringbuf-size KB\n"
 "                    BPF ring buffer size in KiB, a power of two >= 4\n"
 "                    (default: 512 per CPU, at least 4096)\n"
+"      --call-graph MODE\n"
+"                    how user stacks are captured: fp (frame pointers, the\n"
+"                    default) or dwarf[,SIZE] (the registers and the top SIZE\n"
+"                    bytes of the stack, unwound with the binaries' CFI when\n"
+"                    read; SIZE %u..%u, default %u)\n"
 "      --inline-stacks\n"
 "                    copy every stack into the ring buffer instead of using\n"
 "                    the stack maps (for measurements)\n"
@@ -209,12 +218,31 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 recorded, 1 failure, 2 usage error.\n"
 "Needs CAP_BPF and CAP_PERFMON (or root) and a kernel with BTF.\n",
-		DEFAULT_FREQ, DEFAULT_OUTPUT);
+		DEFAULT_FREQ, DEFAULT_OUTPUT, WP_DUMP_MIN, WP_DUMP_MAX, DEFAULT_DUMP_SIZE);
 }
 
 /* ---- options -------------------------------------------------------------- */
 
-enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300 };
+enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320 };
+
+/* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). 0 or -EINVAL. */
+static int parse_call_graph(const char *s, uint32_t *dump_size)
+{
+	uint64_t v;
+
+	if (!strcmp(s, "fp")) {
+		*dump_size = 0;
+		return 0;
+	}
+	if (!strcmp(s, "dwarf")) {
+		*dump_size = DEFAULT_DUMP_SIZE;
+		return 0;
+	}
+	if (strncmp(s, "dwarf,", 6) || wp_parse_u64(s + 6, WP_DUMP_MIN, WP_DUMP_MAX, &v))
+		return -EINVAL;
+	*dump_size = (uint32_t)((v + 7) & ~7ull);
+	return 0;
+}
 
 /* 0 ok, 2 usage error, -1 done (help/version printed) */
 static int parse_options(struct record *r, int argc, char **argv)
@@ -233,6 +261,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "inline-stacks", no_argument, NULL, OPT_INLINE },
+		{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 		{ "no-embed-symbols", no_argument, NULL, OPT_NO_EMBED },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -303,6 +332,14 @@ static int parse_options(struct record *r, int argc, char **argv)
 			break;
 		case OPT_INLINE:
 			o->inline_stacks = true;
+			break;
+		case OPT_CALL_GRAPH:
+			if (parse_call_graph(optarg, &o->dump_size)) {
+				pr_err("invalid call graph '%s': want fp, dwarf or dwarf,SIZE "
+				       "(SIZE: bytes of user stack per sample, %u to %u)",
+				       optarg, WP_DUMP_MIN, WP_DUMP_MAX);
+				return 2;
+			}
 			break;
 		case OPT_NO_EMBED:
 			o->no_embed_symbols = true;
@@ -384,13 +421,25 @@ static void put_meta(struct record *r, struct wpd_buf *b)
 	wpd_kv__put_u64(b, WPD_META_FREQ, r->opts.freq);
 	wpd_kv__put_u64(b, WPD_META_NCPUS, (uint64_t)wp_session__ncpus(r->session));
 	wpd_kv__put_str(b, WPD_META_WP_VERSION, WP_VERSION);
-	wpd_kv__put_str(b, WPD_META_CALL_GRAPH, "fp");
+	if (r->opts.dump_size) {
+		char cg[32];
+
+		snprintf(cg, sizeof(cg), "dwarf,%u", r->opts.dump_size);
+		wpd_kv__put_str(b, WPD_META_CALL_GRAPH, cg);
+	} else {
+		wpd_kv__put_str(b, WPD_META_CALL_GRAPH, "fp");
+	}
 }
 
-static uint64_t default_ringbuf(void)
+static uint64_t default_ringbuf(uint32_t dump_size)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 	uint64_t want = (uint64_t)(n > 0 ? n : 1) * (512u << 10), sz = 4u << 20;
+
+	/* dwarf: room for 256 dumps per CPU (a poll drains every 10 ms) */
+	if (dump_size)
+		want = (uint64_t)(n > 0 ? n : 1) * 256 *
+		       (sizeof(struct wp_ustack_event) + dump_size);
 
 	while (sz < want && sz < (256u << 20))
 		sz <<= 1;
@@ -419,7 +468,7 @@ static int record__loop(struct record *r)
 	now = clock_ns(CLOCK_MONOTONIC);
 	next_flush = now + FLUSH_NS;
 	if (r->opts.duration_ns)
-		deadline = r->start_mono + r->opts.duration_ns;
+		deadline = r->attached_mono + r->opts.duration_ns;
 
 	for (;;) {
 		n = wp_session__poll(r->session, POLL_MS);
@@ -514,7 +563,9 @@ static int record__run(struct record *r)
 	so.mode = r->opts.system_wide ? WP_TARGET_SYSTEM : WP_TARGET_FOLLOW;
 	so.self_tgid = (uint32_t)getpid();
 	so.freq = r->opts.freq;
-	so.ringbuf_bytes = r->opts.ringbuf_bytes ? r->opts.ringbuf_bytes : default_ringbuf();
+	so.ringbuf_bytes = r->opts.ringbuf_bytes ? r->opts.ringbuf_bytes
+						  : default_ringbuf(r->opts.dump_size);
+	so.dump_size = r->opts.dump_size;
 	so.inline_stacks = r->opts.inline_stacks;
 	err = wp_session__open(&so, &r->session);
 	if (err)
@@ -534,7 +585,8 @@ static int record__run(struct record *r)
 	err = wp_session__attach(r->session);
 	if (err)
 		goto cleanup;
-	pr_debug("attached at +%.1f ms", (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
+	r->attached_mono = clock_ns(CLOCK_MONOTONIC);
+	pr_debug("attached at +%.1f ms", (r->attached_mono - r->start_mono) / 1e6);
 
 	put_meta(r, &meta);
 	if (r->opts.no_embed_symbols)

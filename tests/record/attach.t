@@ -15,17 +15,17 @@ cleanup() { kill "$b1" "$b2" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMPD"; }
 trap cleanup EXIT
 sleep 0.2
 
-c0=$(proc_cpu "$b1")
-ok "attaches to a running process for -d 1.5" wp-record -F $F -d 1.5 -p "$b1" -o "$TMPD/p.wpd"
-c1=$(proc_cpu "$b1")
+rate=$(cpu_rate "$b1" wp-record -F $F -d 1.5 -p "$b1" -o "$TMPD/p.wpd")
+cpu=$(awk -v r="$rate" 'BEGIN { print r * 1.5 }')
+test -s "$TMPD/p.wpd"
+is $? 0 "attaches to a running process for -d 1.5"
 is "$(jval "$TMPD/p.wpd" '$j->{read}{finished}')" true "the file is complete"
 is "$(jval "$TMPD/p.wpd" '$j->{target}')" "pid $b1" "the target is described"
 is "$(jval "$TMPD/p.wpd" '$j->{exit_status}')" "" "no exit status without a command"
-# The process's CPU time while recording, from its threads' schedstat;
-# the window is a little wider than the recording (startup, exit): 15%.
-cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
+# The process's CPU time while recorded: its CPU rate around the
+# recorder's run times -d; an estimate on a busy machine, so 20%.
 expect_samples "$(jval "$TMPD/p.wpd" '$j->{samples}')" $F "$cpu" \
-	"samples = freq x the process's CPU time while recorded (+/-15%)" 15
+	"samples = freq x the process's CPU time while recorded (+/-20%, estimated)" 20
 within "$(fn_pct "$TMPD/p.wpd" hot_a)" 66.7 6 "hot_a: 2/3 (mappings read at attach)"
 is "$(jval "$TMPD/p.wpd" '$j->{samples_selected}' -p "$b2")" 0 "the other process is not recorded"
 

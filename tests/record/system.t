@@ -27,17 +27,15 @@ b=$!
 trap 'kill $b 2>/dev/null; wait; rm -rf "$TMPD"' EXIT
 sleep 0.1
 start=$(date +%s%N)
-c0=$(proc_cpu "$b")
-ok "records the system for -d 1" wp-record -q -F $F -d 1 -o "$TMPD/d.wpd"
-c1=$(proc_cpu "$b")
+rate=$(cpu_rate "$b" wp-record -q -F $F -d 1 -o "$TMPD/d.wpd")
 elapsed=$((($(date +%s%N) - start) / 1000000))
-within "$elapsed" 1000 400 "in about a second (${elapsed} ms)"
+cmp_ok "$elapsed" "<" 5000 "records the system for -d 1 and exits (${elapsed} ms)"
 dur=$(jval "$TMPD/d.wpd" '$j->{duration_ns}')
-within "$dur" 1000000000 100000000 "duration_ns is about 1 s"
+cmp_ok "$dur" ">=" 1000000000 "duration_ns covers the 1 s of sampling"
+cmp_ok "$dur" "<" 2500000000 "and the setup, not much more"
 is "$(jval "$TMPD/d.wpd" '$j->{read}{finished}')" true "the file is complete"
-expect_samples "$(jval "$TMPD/d.wpd" '$j->{samples_selected}' -p "$b")" $F \
-	"$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
-	"a running process is recorded: freq x its CPU time meanwhile (+/-15%)" 15
+expect_samples "$(jval "$TMPD/d.wpd" '$j->{samples_selected}' -p "$b")" $F "$rate" \
+	"a running process is recorded: freq x its CPU time meanwhile (+/-20%, estimated)" 20
 within "$(fn_pct "$TMPD/d.wpd" hot_a -p "$b")" 66.7 8 "and symbolised"
 kill "$b"
 done_testing
