@@ -8,6 +8,8 @@ PKGS="gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
 zlib1g-dev libzstd-dev libxxhash-dev libcapstone-dev"
 # tests and benchmarks: TAP harness, perf to compare against, JSON parsing
 PKGS="$PKGS perl linux-perf"
+# tests/names: a C++ compiler (demangling), binutils' addr2line (benchmark)
+PKGS="$PKGS g++ binutils"
 
 missing=""
 for p in $PKGS; do
