@@ -626,3 +626,33 @@ int wpd_srcline_iter__next(struct wpd_srcline_iter *it, struct wpd_srcline *out)
 	memcpy(out->frames, fr, n * sizeof(fr[0]));
 	return 1;
 }
+
+/* ---- USTACK_DUMP ---- */
+
+int wpd_decode_ustack_dump(const struct wpd_record *rec, struct wpd_ustack_dump *out)
+{
+	struct cursor c;
+	uint64_t mask;
+	unsigned int i;
+
+	cur_rec(&c, rec);
+	out->stack_id = cur_u32(&c);
+	out->kernel_stack_id = cur_u32(&c);
+	out->time_ns = cur_u64(&c);
+	out->pid = cur_u32(&c);
+	out->tid = cur_u32(&c);
+	out->machine = cur_u16(&c);
+	out->flags = cur_u16(&c);
+	out->dump_len = cur_u32(&c);
+	mask = out->regs_mask = cur_u64(&c);
+	out->dump_addr = cur_u64(&c);
+	if (c.bad || out->stack_id == 0 || out->dump_len > WPD_USTACK_DUMP_MAX ||
+	    out->dump_len > UINT64_MAX - out->dump_addr)
+		return -EBADMSG;
+	for (i = 0; i < WPD_USTACK_MAX_REGS; i++)
+		out->regs[i] = mask >> i & 1 ? cur_u64(&c) : 0;
+	out->dump = cur_take(&c, out->dump_len);
+	if (c.bad)
+		return -EBADMSG;
+	return 0;
+}

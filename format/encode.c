@@ -499,3 +499,32 @@ uint32_t wpd_symbols_builder__finish(struct wpd_symbols_builder *sb)
 		    sb->count);
 	return sb->count;
 }
+
+/* ---- USTACK_DUMP ---- */
+
+void wpd_encode_ustack_dump(struct wpd_buf *b, const struct wpd_ustack_dump *d)
+{
+	uint32_t len = d->dump_len;
+	unsigned int i;
+
+	if (len > WPD_USTACK_DUMP_MAX)
+		len = WPD_USTACK_DUMP_MAX;
+	if (len > UINT64_MAX - d->dump_addr)
+		len = (uint32_t)(UINT64_MAX - d->dump_addr);
+	wpd_buf__reset(b);
+	wpd_buf__put_u32(b, d->stack_id);
+	wpd_buf__put_u32(b, d->kernel_stack_id);
+	wpd_buf__put_u64(b, d->time_ns);
+	wpd_buf__put_u32(b, d->pid);
+	wpd_buf__put_u32(b, d->tid);
+	wpd_buf__put_u16(b, d->machine);
+	wpd_buf__put_u16(b, d->flags);
+	wpd_buf__put_u32(b, len);
+	wpd_buf__put_u64(b, d->regs_mask);
+	wpd_buf__put_u64(b, d->dump_addr);
+	for (i = 0; i < WPD_USTACK_MAX_REGS; i++)
+		if (d->regs_mask >> i & 1)
+			wpd_buf__put_u64(b, d->regs[i]);
+	if (len)
+		wpd_buf__put(b, d->dump, len);
+}

@@ -499,7 +499,8 @@ int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec)
 		type = (uint32_t)load_le(p, 4);
 		size = (uint32_t)load_le(p + 4, 4);
 		r->raw_pos += WPD_RECORD_HEADER_SIZE + (size_t)size;
-		if (type == 0 || type > WPD_REC_TYPE_MAX) {
+		if (type == 0 || type > WPD_REC_TYPE_MAX ||
+		    (type > WPD_REC_SRCLINE && type < WPD_REC_USTACK_DUMP)) { /* unassigned */
 			r->stats.records_unknown++;
 			continue;
 		}

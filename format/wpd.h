@@ -83,8 +83,11 @@ enum wpd_record_type {
 	WPD_REC_JITSYM = 15,  /* symbols of a process's JIT code (its perf map) */
 	WPD_REC_SYMBOL = 16,  /* function symbols of a binary, for the addresses hit */
 	WPD_REC_SRCLINE = 17, /* inline chains and source lines of addresses hit */
+	/* 18, 19: unassigned (the reader skips them as unknown) */
+	/* --call-graph dwarf (docs/unwinding.md) */
+	WPD_REC_USTACK_DUMP = 20, /* user registers + stack bytes: a stack the reader unwinds */
 	/* Highest type this library knows; the reader skips higher ones. */
-	WPD_REC_TYPE_MAX = 17,
+	WPD_REC_TYPE_MAX = 20,
 	WPD_REC_TYPE_MAX_V1 = WPD_REC_TYPE_MAX, /* older name */
 };
 
@@ -138,6 +141,12 @@ enum wpd_kv_type {
 /* Frames of one SRCLINE entry a reader accepts (an inline chain). */
 #define WPD_SRCLINE_MAX_FRAMES 64
 
+/* USTACK_DUMP: limits and flags. */
+#define WPD_USTACK_DUMP_MAX (64u << 10) /* stack bytes per record */
+#define WPD_USTACK_MAX_REGS 64          /* regs_mask bits: DWARF registers 0..63 */
+#define WPD_USTACK_AT_LIMIT (1u << 0)   /* the copy stopped at the recorder's size
+					 * limit (the stack goes on above it) */
+
 /* Well-known keys. Readers ignore keys they do not know. */
 /* META */
 #define WPD_META_HOSTNAME        "hostname"         /* string */
@@ -150,7 +159,7 @@ enum wpd_kv_type {
 #define WPD_META_FREQ            "sample_freq_hz"   /* u64 */
 #define WPD_META_NCPUS           "ncpus"            /* u64, CPUs recorded */
 #define WPD_META_WP_VERSION      "wp_version"       /* string */
-#define WPD_META_CALL_GRAPH      "call_graph"       /* string: "fp" */
+#define WPD_META_CALL_GRAPH      "call_graph"       /* string: "fp" or "dwarf,SIZE" */
 #define WPD_META_OFF_CPU         "off_cpu"          /* u64 0/1: scheduler events recorded */
 #define WPD_META_MIN_BLOCK       "min_block_ns"     /* u64: OFFCPU vs OFFCPU_AGG threshold */
 /* STATS and FINISH (counters are cumulative; the last record wins) */
@@ -352,6 +361,26 @@ struct wpd_srcline_iter {
 	struct wpd_binary bin;
 };
 
+/*
+ * USTACK_DUMP: a stack whose user part the reader unwinds (--call-graph
+ * dwarf). It defines stack id stack_id: its kernel frames and flags are
+ * those of STACK kernel_stack_id (0: none), its user frames come from
+ * unwinding regs and dump with the CFI of the process's binaries.
+ */
+struct wpd_ustack_dump {
+	uint32_t stack_id;        /* >= 1: the id samples and intervals refer to */
+	uint32_t kernel_stack_id; /* STACK with the kernel frames, 0 none */
+	uint64_t time_ns;         /* when it was captured (address space, names) */
+	uint32_t pid, tid;
+	uint16_t machine;         /* ELF e_machine of the registers (62: x86_64) */
+	uint16_t flags;           /* WPD_USTACK_* */
+	uint64_t regs_mask;       /* bit i: regs[i] holds DWARF register i */
+	uint64_t regs[WPD_USTACK_MAX_REGS];
+	uint64_t dump_addr;       /* user address of dump[0] (the stack pointer) */
+	uint32_t dump_len;        /* <= WPD_USTACK_DUMP_MAX, dump_addr + dump_len <= 2^64 */
+	const uint8_t *dump;      /* into the record */
+};
+
 /* Decoders: 0 or -EBADMSG (payload too short, counts beyond limits, id 0
  * for STRING/STACK...). Trailing bytes (fields of a newer minor) are ignored. */
 int wpd_decode_string(const struct wpd_record *rec, struct wpd_string *out);
@@ -365,6 +394,10 @@ int wpd_decode_task(const struct wpd_record *rec, struct wpd_task *out);
 /* THREAD_TIME: -EBADMSG also if first_ns > last_ns or
  * oncpu_ns > last_ns - first_ns. */
 int wpd_decode_thread_time(const struct wpd_record *rec, struct wpd_thread_time *out);
+/* USTACK_DUMP: -EBADMSG also for stack_id 0, dump_len over
+ * WPD_USTACK_DUMP_MAX or past 2^64 from dump_addr; registers not in
+ * regs_mask are returned as 0. */
+int wpd_decode_ustack_dump(const struct wpd_record *rec, struct wpd_ustack_dump *out);
 
 /* META / STATS / FINISH: iterate entries. next: 1 entry, 0 end, -EBADMSG. */
 void wpd_kv_iter__init(struct wpd_kv_iter *it, const struct wpd_record *rec);
@@ -483,6 +516,9 @@ void wpd_encode_task(struct wpd_buf *b, const struct wpd_task *t);
 /* Clamps what a reader would refuse: last_ns to at least first_ns, then
  * oncpu_ns to at most last_ns - first_ns. */
 void wpd_encode_thread_time(struct wpd_buf *b, const struct wpd_thread_time *t);
+/* USTACK_DUMP from d (dump_len clamped to WPD_USTACK_DUMP_MAX and to what
+ * fits below 2^64 from dump_addr; the registers of regs_mask). */
+void wpd_encode_ustack_dump(struct wpd_buf *b, const struct wpd_ustack_dump *d);
 
 /* SAMPLES batch: begin with the batch's first timestamp, add samples in
  * non-decreasing time order, end patches the count. An out-of-order sample
