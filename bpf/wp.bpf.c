@@ -37,6 +37,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile __u32 wp_mode = WP_TARGET_SYSTEM;
 const volatile __u32 wp_self_tgid = 0;     /* excluded in system mode */
 const volatile bool wp_force_inline = false; /* benchmark: never use stack ids */
+/* --call-graph dwarf,SIZE: bytes of user stack per sample; 0: fp */
+const volatile __u32 wp_dump_size = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -121,6 +123,97 @@ static __always_inline void fill_sample(struct wp_sample_event *e, __u64 pid_tgi
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
+/*
+ * --call-graph dwarf: the user registers (saved at the kernel entry, so
+ * whether the sample hit user or kernel mode) and the top wp_dump_size
+ * bytes of the user stack, copied page by page from rsp so that a copy
+ * stops at the top of the stack mapping instead of failing whole.
+ * kid: the kernel stack id (or a negative error: copied inline then).
+ * 0 sent; -1 no room in the ring buffer (the caller sends a plain sample).
+ */
+static __always_inline int send_ustack(void *ctx, __u64 pid_tgid, __u32 flags, long kid,
+				       bool kernel_wanted)
+{
+	const __u32 lim = wp_dump_size, cmax = lim < 4096 ? lim : 4096;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct wp_ustack_event *e;
+	struct pt_regs *regs;
+	__u64 sp, off = 0;
+	int i;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + lim, 0);
+	if (!e)
+		return -1;
+	fill_sample(&e->s, pid_tgid, flags, kid >= 0 ? kid : WP_STACKID_NONE, WP_STACKID_NONE);
+	e->s.type = WP_EV_USTACK;
+	if (kernel_wanted && kid < 0) {
+		long n = bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
+
+		count(WP_CNT_KSTACK_INLINE);
+		if (n < 0) {
+			e->s.flags |= WP_SF_KERNEL_MISSING;
+			count(WP_CNT_LOST_KSTACK);
+		} else {
+			e->s.kstack_id = WP_STACKID_INLINE;
+			e->s.nkernel = n / sizeof(__u64);
+		}
+	}
+	e->regs_mask = 0;
+	e->dump_size = 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+#if defined(__TARGET_ARCH_x86)
+	if (regs && (regs->cs & 3) == 3) {
+		e->regs[0] = regs->ax;
+		e->regs[1] = regs->dx;
+		e->regs[2] = regs->cx;
+		e->regs[3] = regs->bx;
+		e->regs[4] = regs->si;
+		e->regs[5] = regs->di;
+		e->regs[6] = regs->bp;
+		e->regs[7] = regs->sp;
+		e->regs[8] = regs->r8;
+		e->regs[9] = regs->r9;
+		e->regs[10] = regs->r10;
+		e->regs[11] = regs->r11;
+		e->regs[12] = regs->r12;
+		e->regs[13] = regs->r13;
+		e->regs[14] = regs->r14;
+		e->regs[15] = regs->r15;
+		e->regs[16] = regs->ip;
+		e->regs_mask = (1u << WP_UREGS) - 1;
+	}
+#endif
+	if (!e->regs_mask) {
+		e->s.flags |= WP_SF_USER_MISSING;
+		count(WP_CNT_LOST_USTACK);
+		goto out;
+	}
+	sp = e->regs[7];
+	/* Up to each page boundary, so a read fails only on a page that
+	 * cannot be read. The verifier needs off + chunk <= lim: off stays at
+	 * most lim - cmax and the tail is read as the last cmax bytes. */
+	for (i = 0; i < WP_DUMP_MAX / 4096 + 1; i++) {
+		__u64 chunk = 4096 - ((sp + off) & 4095);
+
+		if (off > lim - cmax)
+			break;
+		if (chunk > cmax)
+			chunk = cmax;
+		if (bpf_probe_read_user(e->data + off, chunk, (const void *)(sp + off)))
+			goto copied; /* the top of the stack: off is all there is */
+		off += chunk;
+	}
+	if (off < lim &&
+	    !bpf_probe_read_user(e->data + (lim - cmax), cmax, (const void *)(sp + lim - cmax)))
+		off = lim;
+copied:
+	e->dump_size = off;
+	count(WP_CNT_USTACK_DUMPS);
+out:
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
 SEC("perf_event")
 int wp_sample(struct bpf_perf_event_data *ctx)
 {
@@ -152,7 +245,13 @@ int wp_sample(struct bpf_perf_event_data *ctx)
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
 		flags |= WP_SF_NO_USER;
 		uid = WP_STACKID_NONE;
+	} else if (wp_dump_size &&
+		   !send_ustack(ctx, pid_tgid, flags, kinline ? -1 : kid, !in_user_mode(ctx))) {
+		count(WP_CNT_SAMPLES);
+		return 0;
 	} else {
+		if (wp_dump_size)
+			count(WP_CNT_USTACK_DUMP_FALLBACK);
 		uid = wp_force_inline ? -1 : bpf_get_stackid(ctx, &ustacks, BPF_F_USER_STACK);
 		if (uid == -EFAULT) {
 			/* a user task without user registers: exiting */

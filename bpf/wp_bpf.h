@@ -31,6 +31,7 @@ enum wp_target_mode {
 enum wp_event_type {
 	WP_EV_SAMPLE = 1, /* struct wp_sample_event (+ inline frames) */
 	WP_EV_EXEC = 2,   /* struct wp_exec_event */
+	WP_EV_USTACK = 20, /* struct wp_ustack_event: a sample with a user stack dump */
 	/* reserved for the off-CPU feature: scheduler events */
 };
 
@@ -66,6 +67,30 @@ struct wp_sample_inline {
 	__u64 user[WP_MAX_FRAMES];
 };
 
+/*
+ * --call-graph dwarf: a sample of a user task carries the user registers
+ * and a copy of the top of its user stack instead of a user stack id;
+ * wp-report unwinds it with the binaries' CFI (report/unwind.c). The
+ * record is reserved with wp_dump_size bytes of data[] (a load-time
+ * constant), of which dump_size were copied: from the user rsp up, page
+ * by page, until wp_dump_size or the first page that cannot be read (the
+ * top of the stack mapping).
+ */
+#define WP_DUMP_MAX   (64u << 10) /* largest --call-graph dwarf,SIZE */
+#define WP_DUMP_MIN   64u         /* smallest (a failure test uses it) */
+#define WP_UREGS      17          /* x86_64 DWARF registers 0..16 */
+
+struct wp_ustack_event {
+	struct wp_sample_event s; /* type WP_EV_USTACK; ustack_id WP_STACKID_NONE */
+	__u32 dump_size;          /* bytes of stack in data[] */
+	__u32 regs_mask;          /* bit i: regs[i] holds DWARF register i */
+	/* x86_64 DWARF numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi,
+	 * 6 rbp, 7 rsp, 8..15 r8..r15, 16 rip (the return address column) */
+	__u64 regs[WP_UREGS];
+	__u64 kernel[WP_MAX_FRAMES]; /* s.nkernel frames when s.kstack_id is INLINE */
+	__u8 data[];              /* the stack at regs[7] and above */
+};
+
 struct wp_exec_event {
 	__u32 type;      /* WP_EV_EXEC */
 	__u32 old_tid;   /* the exec'ing thread's tid before exec */
@@ -95,6 +120,8 @@ enum wp_counter {
 	WP_CNT_USTACK_EMPTY,      /* user task without a user stack (exiting) */
 	WP_CNT_IDLE,              /* samples of the idle task, not recorded */
 	WP_CNT_FOLLOWED,          /* children added to the followed map */
+	WP_CNT_USTACK_DUMPS,      /* dwarf: samples sent with a user stack dump */
+	WP_CNT_USTACK_DUMP_FALLBACK, /* dwarf: no room for a dump, sent with a stack id */
 	WP_CNT_MAX,
 };
 
@@ -105,6 +132,8 @@ struct wp_counters {
 _Static_assert(sizeof(struct wp_sample_event) == 56, "wp_sample_event layout");
 _Static_assert(sizeof(struct wp_sample_inline) == 56 + 2 * 8 * WP_MAX_FRAMES,
 	       "wp_sample_inline layout");
+_Static_assert(sizeof(struct wp_ustack_event) == 56 + 8 + 8 * WP_UREGS + 8 * WP_MAX_FRAMES,
+	       "wp_ustack_event layout");
 _Static_assert(sizeof(struct wp_exec_event) == 40, "wp_exec_event layout");
 _Static_assert(sizeof(struct wp_counters) == 8 * WP_CNT_MAX, "wp_counters layout");
 

@@ -18,6 +18,7 @@
 #include "common/log.h"
 
 #include <bpf/bpf.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ struct thread_ent {
 struct proc {
 	uint32_t pid;
 	bool known;         /* mappings read (or tried) since the last exec */
+	bool dumped;        /* a user stack dump was seen since the last exec */
 	uint32_t backoff;   /* re-reads in a row that found nothing new */
 	uint64_t last_scan; /* CLOCK_MONOTONIC ns */
 	uint64_t epoch;     /* time of its last exec seen, 0: none */
@@ -145,6 +147,8 @@ const char *wp_counter_name(enum wp_counter c)
 		[WP_CNT_USTACK_EMPTY] = "bpf.user_stack_empty",
 		[WP_CNT_IDLE] = "bpf.idle_samples",
 		[WP_CNT_FOLLOWED] = "bpf.children_followed",
+		[WP_CNT_USTACK_DUMPS] = "bpf.user_stack_dumps",
+		[WP_CNT_USTACK_DUMP_FALLBACK] = "bpf.user_stack_dump_fallback",
 	};
 
 	return (unsigned int)c < WP_CNT_MAX ? names[c] : "unknown";
@@ -1002,6 +1006,173 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 	return 0;
 }
 
+/* The machine the registers of USTACK_DUMP records belong to. */
+#if defined(__x86_64__)
+#define WP_DUMP_MACHINE EM_X86_64
+#else
+#define WP_DUMP_MACHINE EM_NONE
+#endif
+
+/* Queue a sample for the next SAMPLES batch. */
+static int add_pending(struct wp_out *o, const struct wp_sample_event *e, uint32_t stack_id)
+{
+	struct pending *pe;
+
+	if (o->npend == o->pend_cap) {
+		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
+		struct pending *n = realloc(o->pend, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		o->pend = n;
+		o->pend_cap = ncap;
+	}
+	pe = &o->pend[o->npend++];
+	pe->s.time_ns = e->time_ns;
+	pe->s.pid = e->pid;
+	pe->s.tid = e->tid;
+	pe->s.cpu = e->cpu;
+	pe->s.stack_id = stack_id;
+	pe->seq = o->seq++;
+	return 0;
+}
+
+/* A stack of the stack table, its STACK record (and KSYMs) written the
+ * first time. */
+static int stack_id_of(struct wp_out *o, uint32_t flags, const uint64_t *kf, uint16_t nk,
+		       const uint64_t *uf, uint16_t nu, uint32_t *id)
+{
+	bool is_new;
+	int err;
+
+	err = wp_stacks__intern(o->stacks, flags, kf, nk, uf, nu, id, &is_new);
+	if (err || !is_new)
+		return err;
+	err = write_ksyms(o, kf, nk);
+	if (err)
+		return err;
+	wpd_encode_stack(&o->buf, *id, flags, kf, nk, uf, nu);
+	err = wpd_writer__add_buf(o->w, WPD_REC_STACK, &o->buf);
+	if (!err)
+		o->st.stacks++;
+	return err;
+}
+
+/*
+ * --call-graph dwarf: a sample with the user registers and stack bytes.
+ * Its kernel frames become a STACK (deduplicated as usual); the sample
+ * gets a stack id of its own, defined by a USTACK_DUMP record that
+ * references that STACK and carries the registers and the bytes for the
+ * reader to unwind (docs/unwinding.md).
+ */
+static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t size)
+{
+	const struct wp_sample_event *se = &e->s;
+	const uint64_t *kf = NULL;
+	uint64_t ip = e->regs[16];
+	struct wpd_ustack_dump d;
+	uint32_t flags = 0, kid = 0, lim;
+	uint16_t nk = 0;
+	struct proc *p;
+	unsigned int i;
+	int err;
+
+	if (size < sizeof(*e) || size - sizeof(*e) > WP_DUMP_MAX ||
+	    e->dump_size > size - sizeof(*e)) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+	lim = (uint32_t)(size - sizeof(*e)); /* the size the BPF side reserved */
+	p = proc_get(o, se->pid);
+	if (!p)
+		return -ENOMEM;
+	if (!p->known) {
+		err = proc_scan(o, p, p->epoch ? p->epoch : o->start_ns);
+		if (err < 0)
+			return err;
+		p->dumped = true; /* read just now */
+	}
+	err = thread_seen(o, se->pid, se->tid, se->comm, se->time_ns);
+	if (err)
+		return err;
+
+	if (se->flags & WP_SF_KERNEL_MISSING)
+		flags |= WPD_STACK_KERNEL_MISSING;
+	if (se->kstack_id >= 0) {
+		const struct id_frames *f = id_frames(o, true, (uint32_t)se->kstack_id);
+
+		if (!f)
+			return -ENOMEM;
+		if (f->state == 1) {
+			kf = f->frames;
+			nk = f->n;
+		} else {
+			flags |= WPD_STACK_KERNEL_MISSING;
+		}
+	} else if (se->kstack_id == WP_STACKID_INLINE) {
+		kf = (const uint64_t *)e->kernel;
+		nk = se->nkernel < WP_MAX_FRAMES ? se->nkernel : WP_MAX_FRAMES;
+	}
+	if (o->max_frames && nk >= o->max_frames)
+		flags |= WPD_STACK_KERNEL_TRUNCATED;
+
+	if (!e->regs_mask || (se->flags & WP_SF_USER_MISSING)) {
+		/* no user registers: a plain sample with no user frames */
+		err = stack_id_of(o, flags | WPD_STACK_USER_MISSING, kf, nk, NULL, 0, &kid);
+		return err ? err : add_pending(o, se, kid);
+	}
+	if (nk || flags) {
+		err = stack_id_of(o, flags, kf, nk, NULL, 0, &kid);
+		if (err)
+			return err;
+	}
+	/*
+	 * The reader needs every mapping the unwinding goes through, but only
+	 * the IP is known here: re-read the maps at the first dump after an
+	 * exec (the libraries are mapped after the exec event), then as often
+	 * as proc_rescan()'s backoff allows, for libraries loaded later.
+	 * Before the dump record: the mappings it needs come first.
+	 */
+	if (!p->dumped) {
+		p->dumped = true;
+		p->last_scan = 0;
+	}
+	err = proc_rescan(o, p, se->time_ns);
+	if (err)
+		return err;
+	memset(&d, 0, sizeof(d));
+	d.stack_id = wp_stacks__new_id(o->stacks);
+	d.kernel_stack_id = kid;
+	d.time_ns = se->time_ns;
+	d.pid = se->pid;
+	d.tid = se->tid;
+	d.machine = WP_DUMP_MACHINE;
+	d.flags = e->dump_size >= lim ? WPD_USTACK_AT_LIMIT : 0;
+	for (i = 0; i < WP_UREGS; i++) {
+		if (e->regs_mask >> i & 1) {
+			d.regs_mask |= 1ull << i;
+			d.regs[i] = e->regs[i];
+		}
+	}
+	d.dump_addr = e->regs[7];
+	d.dump_len = e->dump_size;
+	d.dump = e->data;
+	wpd_encode_ustack_dump(&o->buf, &d);
+	err = wpd_writer__add_buf(o->w, WPD_REC_USTACK_DUMP, &o->buf);
+	if (err)
+		return err;
+	o->st.ustack_dumps++;
+	o->st.ustack_bytes += e->dump_size;
+
+	/* Only the IP is known here (the callers are unwound by the reader):
+	 * name it, keyed by the IP rather than by the sample's own stack id. */
+	err = wp_symcap__sample(o->symcap, se->pid, (uint32_t)XXH3_64bits(&ip, sizeof(ip)),
+				&p->maps, &ip, 1);
+	if (err)
+		return err;
+	return add_pending(o, se, d.stack_id);
+}
+
 static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 {
 	struct proc *p = proc_find(o, e->pid);
@@ -1027,6 +1198,7 @@ static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 			return -ENOMEM;
 		wp_map_list__release(&p->maps);
 		p->known = false;
+		p->dumped = false;
 		p->backoff = 0;
 		p->last_scan = 0;
 		p->epoch = e->time_ns;
@@ -1058,6 +1230,8 @@ int wp_out__event(void *ctx, void *data, size_t size)
 		if (size < sizeof(struct wp_exec_event))
 			break;
 		return on_exec(o, data);
+	case WP_EV_USTACK:
+		return on_ustack(o, data, size);
 	default:
 		break;
 	}
@@ -1085,6 +1259,9 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		{ "mmap_rescans", o->st.maps_rescans },
 		{ "exec_events", o->st.exec_events },
 		{ "samples_out_of_order", o->st.out_of_order },
+		{ "bpf.user_stack_dump_fallback", bpf ? bpf->c[WP_CNT_USTACK_DUMP_FALLBACK] : 0 },
+		{ "ustack_dumps", o->st.ustack_dumps },
+		{ "ustack_dump_bytes", o->st.ustack_bytes },
 	};
 	size_t i;
 

@@ -38,6 +38,8 @@ struct wp_out_stats {
 	uint64_t threads;       /* THREAD records */
 	uint64_t exec_events;
 	uint64_t out_of_order;  /* samples older than the batch's last one */
+	uint64_t ustack_dumps;  /* USTACK_DUMP records (--call-graph dwarf) */
+	uint64_t ustack_bytes;  /* stack bytes in them */
 	uint64_t lost[WP_OUT_LOST_MAX];
 };
 

@@ -181,6 +181,7 @@ static int session_load(struct wp_session *s, const struct wp_session_opts *opts
 	s->skel->rodata->wp_mode = opts->mode;
 	s->skel->rodata->wp_self_tgid = opts->self_tgid;
 	s->skel->rodata->wp_force_inline = opts->inline_stacks;
+	s->skel->rodata->wp_dump_size = opts->dump_size;
 
 	/* A stack map's values cannot be deeper than the sysctl allows. */
 	if (s->max_frames < WP_MAX_FRAMES) {

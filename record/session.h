@@ -21,6 +21,7 @@ struct wp_session_opts {
 	uint64_t freq;           /* Hz */
 	uint64_t ringbuf_bytes;  /* power of two, multiple of the page size */
 	bool inline_stacks;      /* never use the stack maps (measurements) */
+	uint32_t dump_size;      /* --call-graph dwarf,SIZE: user stack bytes; 0: fp */
 };
 
 /* Check capabilities and BTF, open and load the BPF object. Errors are

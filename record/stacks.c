@@ -18,6 +18,7 @@ struct stack_ent {
 struct wp_stacks {
 	struct stack_ent *slots;
 	size_t cap, len;
+	uint32_t last_id; /* ids: interned stacks and wp_stacks__new_id() */
 	uint64_t collisions;
 	uint64_t *scratch;
 	size_t scratch_cap;
@@ -67,6 +68,11 @@ void wp_stacks__set_hash(struct wp_stacks *t,
 uint32_t wp_stacks__count(const struct wp_stacks *t)
 {
 	return (uint32_t)t->len;
+}
+
+uint32_t wp_stacks__new_id(struct wp_stacks *t)
+{
+	return ++t->last_id;
 }
 
 uint64_t wp_stacks__collisions(const struct wp_stacks *t)
@@ -147,7 +153,8 @@ int wp_stacks__intern(struct wp_stacks *t, uint32_t flags,
 	memcpy(t->slots[i].key, key, len);
 	t->slots[i].hash = h;
 	t->slots[i].len = (uint32_t)len;
-	t->slots[i].id = (uint32_t)++t->len;
+	t->len++;
+	t->slots[i].id = ++t->last_id;
 	*id = t->slots[i].id;
 	*is_new = true;
 	return 0;

@@ -25,7 +25,11 @@ int wp_stacks__intern(struct wp_stacks *t, uint32_t flags,
 		      const uint64_t *user, uint16_t nuser,
 		      uint32_t *id, bool *is_new);
 
+/* Stacks interned. */
 uint32_t wp_stacks__count(const struct wp_stacks *t);
+/* An id no stack of the table will have: the id of a stack the reader
+ * unwinds itself (USTACK_DUMP records, --call-graph dwarf). */
+uint32_t wp_stacks__new_id(struct wp_stacks *t);
 /* Hash hits whose frames differed (kept apart correctly); for tests. */
 uint64_t wp_stacks__collisions(const struct wp_stacks *t);
 
