@@ -395,6 +395,7 @@ static int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	lo.no_calibrate = o.no_calibrate;
+	lo.symfs = o.symfs; /* binaries for --call-graph dwarf stacks */
 	ret = wp_profile__load(o.input, &lo, &p, err, sizeof(err));
 	if (ret) {
 		pr_err("%s", err);

@@ -554,7 +554,7 @@ static int load_samples(struct wp_profile *p, const struct wpd_record *rec)
 	while ((ret = wpd_samples_iter__next(&it, &s)) > 0) {
 		key.pid = s.pid;
 		key.tid = s.tid;
-		key.stack_id = s.stack_id;
+		key.stack_id = prof_stack_alias(p, s.stack_id);
 		key.mm_epoch = mm_epoch(p, s.pid, s.time_ns);
 		key.comm_epoch = comm_epoch(p, s.tid, s.time_ns);
 		/* the weight (ns) is set by finish(), once THREAD_TIME is known */
@@ -644,7 +644,7 @@ static int add_offcpu(struct wp_profile *p, struct offcpu_item *o)
 	key.kind = WP_EVENT_OFFCPU;
 	key.pid = o->pid;
 	key.tid = o->tid;
-	key.stack_id = o->stack_id;
+	key.stack_id = prof_stack_alias(p, o->stack_id);
 	key.reason = o->reason;
 	key.mm_epoch = mm_epoch(p, o->pid, o->t);
 	key.comm_epoch = comm_epoch(p, o->tid, o->t);
@@ -830,6 +830,8 @@ static int load_record(struct wp_profile *p, const struct wpd_record *rec,
 		return load_task(p, rec);
 	case WPD_REC_THREAD_TIME:
 		return load_thread_time(p, rec);
+	case WPD_REC_USTACK_DUMP:
+		return prof_unwind_record(p, rec, opts); /* unwind_load.c */
 	case WPD_REC_JITSYM:
 	case WPD_REC_SYMBOL:
 	case WPD_REC_SRCLINE: {
@@ -1176,6 +1178,7 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 			goto out;
 		}
 	}
+	prof_unwind_finish(p);
 	count_dangling(p);
 	ret = finish(p, !(opts && opts->no_calibrate));
 	if (ret) {
@@ -1227,6 +1230,7 @@ void wp_profile__free(struct wp_profile *p)
 	free(p->frame_ids);
 	wp_symbolizer__free(p->sym);
 	wp_embedded__free(p->emb);
+	prof_unwind_free(p->unw);
 	free(p);
 }
 

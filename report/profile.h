@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "format/wpd.h"
+#include "report/unwind.h"
 
 struct wp_profile;
 
@@ -133,6 +134,7 @@ typedef void (*wp_offcpu_cb)(void *arg, const struct wpd_offcpu *iv);
 
 struct wp_load_opts {
 	int reserved;
+	const char *symfs;      /* binaries for unwinding USTACK_DUMP records (NULL: /) */
 	bool no_calibrate;      /* on-CPU weights: always count x period */
 	wp_offcpu_cb offcpu_cb; /* NULL: none */
 	void *cb_arg;
@@ -166,6 +168,23 @@ bool wp_profile__stat_u64(const struct wp_profile *p, const char *key, uint64_t 
 
 /* The string with this id (NUL-terminated, *len bytes) or NULL. */
 const char *wp_profile__string(const struct wp_profile *p, uint32_t id, uint32_t *len);
+
+/*
+ * --call-graph dwarf: the user stacks wp_profile__load() unwound from
+ * USTACK_DUMP records (docs/unwinding.md). NULL when the file has none.
+ * Every dump is counted once by how its unwinding ended; a stack cut
+ * short keeps the frames found and shows a "[truncated]" frame at its
+ * outermost end.
+ */
+struct wp_unwind_stats {
+	uint64_t dumps;                       /* dumps unwound */
+	uint64_t reasons[WP_UNWIND_NREASONS]; /* by ending; [WP_UNWIND_OK]: complete */
+	uint64_t dump_bytes;                  /* stack bytes they held */
+	uint64_t frames;                      /* user frames found */
+	uint64_t redefined;                   /* ignored: their stack id was defined already */
+	uint64_t unwinds, ns;                 /* unwinder calls, time they took */
+};
+const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p);
 
 /* ---- symbol resolution ---- */
 

@@ -128,11 +128,26 @@ struct wp_profile {
 	size_t nframe_ids, frame_ids_cap;
 	struct wp_symbolizer *sym;
 	struct wp_embedded *emb; /* embedded.c: JITSYM, SYMBOL, SRCLINE as read */
+	struct prof_unwind *unw; /* unwind_load.c: USTACK_DUMP records, NULL if none */
 };
 
 struct tid_state *prof_tid(const struct wp_profile *p, uint32_t tid);
 struct pid_state *prof_pid(const struct wp_profile *p, uint32_t pid);
 /* The string (or "" with *ok false) for an id. */
 const char *prof_str(const struct wp_profile *p, uint32_t id, uint32_t *len);
+
+/* unwind_load.c: a USTACK_DUMP record (0, 1 malformed, -ENOMEM); after the
+ * last record (aliases in groups read before their dump); free. */
+int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
+		       const struct wp_load_opts *opts);
+void prof_unwind_finish(struct wp_profile *p);
+void prof_unwind_free(struct prof_unwind *u);
+uint32_t prof_stack_alias_slow(const struct wp_profile *p, uint32_t id);
+/* The id a group uses for stack id: the first id with the same unwound
+ * frames (ids defined by USTACK_DUMP records), else id itself. */
+static inline uint32_t prof_stack_alias(const struct wp_profile *p, uint32_t id)
+{
+	return p->unw ? prof_stack_alias_slow(p, id) : id;
+}
 
 #endif

@@ -70,6 +70,7 @@ struct resolver {
 	struct rstack *rstacks;
 	size_t nrstacks, rstacks_cap;
 	uint32_t unknown_user, no_stack, unknown_stack; /* + 1; 0: not made */
+	uint32_t truncated;                            /* likewise */
 	uint32_t *scratch; /* one resolved stack */
 };
 
@@ -526,6 +527,11 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 			return -ENOMEM;
 		n += k;
 	}
+	/* a user stack cut short (unwinding stopped, frame limit) says so
+	 * at its outermost end, rather than look like a whole one */
+	if ((st->flags & WPD_STACK_USER_TRUNCATED) &&
+	    fixed_frame(r, &r->truncated, "[truncated]", "", WP_FRAME_PSEUDO, &r->scratch[n++]))
+		return -ENOMEM;
 	if (push_frames(r, n, out))
 		return -ENOMEM;
 	out->nkernel = st->nkernel;
@@ -656,7 +662,7 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 		return 0;
 	p->sym = wp_symbolizer__new(&so);
 	/* kernel frames, then user frames with their inline chains */
-	r.scratch = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX) * sizeof(*r.scratch));
+	r.scratch = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX + 1) * sizeof(*r.scratch));
 	if (!p->sym || !r.scratch || wp_embedded__attach(p->emb, p, p->sym))
 		goto out;
 	sort_ksyms(p);

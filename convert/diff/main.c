@@ -201,7 +201,7 @@ static int load_inputs(struct diff_opts *o, struct stacks *s)
 
 	for (side = 0; side < 2; side++) {
 		char err[512];
-		struct wp_load_opts lo = { 0 };
+		struct wp_load_opts lo = { .symfs = o->symfs };
 		struct wp_resolve_opts ro = { .symfs = o->symfs, .no_inline = o->no_inline };
 
 		wpd[side] = strcmp(o->in[side], "-") != 0 && is_wpd(o->in[side]);
