@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * deep: a known call chain for the unwinding tests (tests/unwind/).
+ *
+ *   main -> deep_a -> deep_b -> deep_c -> deep_leaf   (the hot loop)
+ *
+ * Built by the tests with -O2 -fomit-frame-pointer, where frame-pointer
+ * stacks break and CFI (--call-graph dwarf) is needed for the whole
+ * chain. Every function is noinline and does work after its call (a
+ * volatile sink), so no call becomes a tail call and no frame
+ * disappears. The frames use some stack (arrays) to look like real code.
+ *
+ *   deep [-d SECONDS]   burn the CPU for SECONDS (default 2)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile uint64_t sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) static uint64_t deep_leaf(uint64_t x, double until)
+{
+	uint64_t h = x;
+
+	while (now() < until) {
+		for (int i = 0; i < 200000; i++)
+			h = h * 6364136223846793005ull + 1442695040888963407ull;
+		sink = h;
+	}
+	return h;
+}
+
+__attribute__((noinline)) static uint64_t deep_c(uint64_t x, double until)
+{
+	volatile uint64_t buf[16];
+	uint64_t r;
+
+	for (int i = 0; i < 16; i++)
+		buf[i] = x + i;
+	r = deep_leaf(buf[3], until);
+	sink = r ^ buf[5];
+	return r + 3;
+}
+
+__attribute__((noinline)) static uint64_t deep_b(uint64_t x, double until)
+{
+	volatile uint64_t buf[32];
+	uint64_t r;
+
+	for (int i = 0; i < 32; i++)
+		buf[i] = x * i;
+	r = deep_c(buf[7], until);
+	sink = r ^ buf[9];
+	return r + 2;
+}
+
+__attribute__((noinline)) static uint64_t deep_a(uint64_t x, double until)
+{
+	volatile uint64_t buf[8];
+	uint64_t r;
+
+	for (int i = 0; i < 8; i++)
+		buf[i] = x - i;
+	r = deep_b(buf[1], until);
+	sink = r ^ buf[2];
+	return r + 1;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 2;
+	int c;
+
+	while ((c = getopt(argc, argv, "d:")) != -1) {
+		switch (c) {
+		case 'd':
+			secs = atof(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: deep [-d SECONDS]\n");
+			return 2;
+		}
+	}
+	sink = deep_a((uint64_t)argc, now() + secs);
+	printf("done %llu\n", (unsigned long long)(sink & 0xff));
+	return 0;
+}
