@@ -499,8 +499,7 @@ int wpd_reader__next(struct wpd_reader *r, struct wpd_record *rec)
 		type = (uint32_t)load_le(p, 4);
 		size = (uint32_t)load_le(p + 4, 4);
 		r->raw_pos += WPD_RECORD_HEADER_SIZE + (size_t)size;
-		if (type == 0 || type > WPD_REC_TYPE_MAX ||
-		    (type > WPD_REC_SRCLINE && type < WPD_REC_USTACK_DUMP)) { /* unassigned */
+		if (!wpd_record_type_known(type)) {
 			r->stats.records_unknown++;
 			continue;
 		}
@@ -540,4 +539,10 @@ void wpd_reader__free(struct wpd_reader *r)
 	free(r->in);
 	free(r->raw);
 	free(r);
+}
+
+bool wpd_record_type_known(uint32_t type)
+{
+	return type >= 1 && type <= WPD_REC_TYPE_MAX &&
+	       !(type > WPD_REC_SRCLINE && type < WPD_REC_USTACK_DUMP); /* 18, 19 */
 }

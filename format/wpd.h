@@ -91,6 +91,10 @@ enum wpd_record_type {
 	WPD_REC_TYPE_MAX_V1 = WPD_REC_TYPE_MAX, /* older name */
 };
 
+/* A record type this library knows: 1..WPD_REC_TYPE_MAX but the
+ * unassigned ones. The reader skips (and counts) the others. */
+bool wpd_record_type_known(uint32_t type);
+
 /* Why a thread was off-CPU: its state at switch-out. Readers treat values
  * they do not know (a newer minor) like WPD_OFF_OTHER. */
 enum wpd_offcpu_reason {

@@ -153,6 +153,14 @@ static void analyse(int fd)
 		if (wp_profile__group(p, i)->kind == WP_EVENT_ONCPU)
 			sum += wp_profile__group(p, i)->count;
 	CHECK(sum == wp_profile__read(p)->samples);
+	if (wp_profile__unwind(p)) {
+		const struct wp_unwind_stats *us = wp_profile__unwind(p);
+		uint64_t n = 0;
+
+		for (i = 0; i < WP_UNWIND_NREASONS; i++)
+			n += us->reasons[i];
+		CHECK(n == us->dumps && us->frames <= us->dumps * WP_UNWIND_MAX_FRAMES);
+	}
 	CHECK(wp_profile__resolve(p, NULL) == 0);
 	CHECK(wp_top__compute(p, &to, &t) == 0);
 	CHECK(t.events == sum);

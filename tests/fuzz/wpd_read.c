@@ -139,6 +139,36 @@ static uint64_t check_offcpu_agg(const struct wpd_record *rec)
 	return acc;
 }
 
+/* USTACK_DUMP: what decodes re-encodes to the same bytes (the layout has
+ * one encoding) and satisfies the limits. */
+static uint64_t check_ustack(const struct wpd_record *rec)
+{
+	static struct wpd_buf b;
+	static struct wpd_ustack_dump d, d2;
+	struct wpd_record rec2;
+	uint64_t acc = 0;
+	unsigned int i;
+
+	if (wpd_decode_ustack_dump(rec, &d) < 0)
+		return 0;
+	CHECK(d.stack_id && d.dump_len <= WPD_USTACK_DUMP_MAX);
+	CHECK(d.dump_len <= UINT64_MAX - d.dump_addr);
+	wpd_encode_ustack_dump(&b, &d);
+	CHECK(!b.oom && b.len <= rec->size && memcmp(b.data, rec->data, b.len) == 0);
+	rec2 = (struct wpd_record){ .type = WPD_REC_USTACK_DUMP, .size = (uint32_t)b.len,
+				    .data = b.data };
+	CHECK(wpd_decode_ustack_dump(&rec2, &d2) == 0);
+	CHECK(d2.dump_len == d.dump_len && d2.regs_mask == d.regs_mask &&
+	      memcmp(d2.regs, d.regs, sizeof(d.regs)) == 0 &&
+	      (!d.dump_len || memcmp(d2.dump, d.dump, d.dump_len) == 0));
+	for (i = 0; i < WPD_USTACK_MAX_REGS; i++)
+		CHECK(d.regs_mask >> i & 1 || d.regs[i] == 0);
+	for (i = 0; i < d.dump_len; i++)
+		acc += d.dump[i];
+	return acc + d.stack_id + d.kernel_stack_id + d.time_ns + d.pid + d.tid + d.machine +
+	       d.flags + d.dump_addr;
+}
+
 /* TASK and THREAD_TIME: decode, encode, decode again: the same struct. */
 static uint64_t check_task(const struct wpd_record *rec)
 {
@@ -369,6 +399,9 @@ static void decode_record(const struct wpd_record *rec)
 	case WPD_REC_SRCLINE:
 		acc += check_symbols(rec);
 		break;
+	case WPD_REC_USTACK_DUMP:
+		acc += check_ustack(rec);
+		break;
 	}
 	sink += acc;
 }
@@ -392,7 +425,7 @@ static void read_as_file(const uint8_t *data, size_t size)
 		return;
 	}
 	while ((ret = wpd_reader__next(r, &rec)) == 1) {
-		CHECK(rec.type >= 1 && rec.type <= WPD_REC_TYPE_MAX);
+		CHECK(wpd_record_type_known(rec.type));
 		decode_record(&rec);
 		n++;
 	}
@@ -478,7 +511,7 @@ static void write_and_reread(const uint8_t *data, size_t size)
 
 		memcpy(&type, data + pos, 4);
 		memcpy(&len, data + pos + 4, 4);
-		type = le32toh(type) % 16; /* mostly known types */
+		type = le32toh(type) % 24; /* mostly known types */
 		len = le32toh(len);
 		if (len > size - pos - 8)
 			len = (uint32_t)(size - pos - 8);
@@ -493,7 +526,7 @@ static void write_and_reread(const uint8_t *data, size_t size)
 		recs[nrec].size = len;
 		recs[nrec].data = rec.data;
 		nrec++;
-		unknown += type == 0 || type > WPD_REC_TYPE_MAX;
+		unknown += !wpd_record_type_known(type);
 		pos += 8 + (size_t)len;
 	}
 
@@ -506,7 +539,7 @@ static void write_and_reread(const uint8_t *data, size_t size)
 	CHECK(wpd_reader__open_fd(fd, &r, err, sizeof(err)) == 0);
 	i = 0;
 	while ((ret = wpd_reader__next(r, &rec)) == 1) {
-		while (i < nrec && (recs[i].type == 0 || recs[i].type > WPD_REC_TYPE_MAX))
+		while (i < nrec && !wpd_record_type_known(recs[i].type))
 			i++;
 		CHECK(i < nrec);
 		CHECK(rec.type == recs[i].type && rec.size == recs[i].size);
