@@ -57,6 +57,31 @@ static bool has_lost(const struct wp_kv_entry *e)
 	return strncmp(e->key, WPD_STAT_LOST_PREFIX, strlen(WPD_STAT_LOST_PREFIX)) == 0;
 }
 
+/* --call-graph dwarf: stacks whose unwinding stopped early. */
+static uint64_t unwind_truncated(const struct wp_unwind_stats *u)
+{
+	return u->dumps - u->reasons[WP_UNWIND_OK];
+}
+
+static void unwind_warn(const struct wp_profile *p, const char *path)
+{
+	const struct wp_unwind_stats *u = wp_profile__unwind(p);
+	uint64_t bad;
+
+	if (!u || !(bad = unwind_truncated(u)))
+		return;
+	pr_warn("%s: %" PRIu64 " of %" PRIu64 " user stacks could not be unwound to their "
+		"outermost frame: they end in [truncated] (the header's unwind: line says why)",
+		path, bad, u->dumps);
+	if (u->reasons[WP_UNWIND_DUMP_LIMIT])
+		pr_warn("%s: %" PRIu64 " stacks were deeper than the bytes recorded: record "
+			"with a larger --call-graph dwarf,SIZE", path, u->reasons[WP_UNWIND_DUMP_LIMIT]);
+	if (u->reasons[WP_UNWIND_NO_BINARY] || u->reasons[WP_UNWIND_MISMATCH])
+		pr_warn("%s: %" PRIu64 " stacks go through binaries that are missing or not the "
+			"recorded ones: unwinding needs them (--symfs)", path,
+			u->reasons[WP_UNWIND_NO_BINARY] + u->reasons[WP_UNWIND_MISMATCH]);
+}
+
 void wp_summary__warn(const struct wp_profile *p, const char *path)
 {
 	const struct wp_profile_read *r = wp_profile__read(p);
@@ -96,11 +121,68 @@ void wp_summary__warn(const struct wp_profile *p, const char *path)
 			r->dangling_strings);
 	if (!r->samples && !wp_profile__has_offcpu(p))
 		pr_warn("%s: no samples", path);
+	unwind_warn(p, path);
 }
 
 static const unsigned int reason_order[] = {
 	WPD_OFF_SLEEP, WPD_OFF_BLOCKED, WPD_OFF_PREEMPTED, WPD_OFF_OTHER, WPD_OFF_UNKNOWN,
 };
+
+/* "# unwind:" stacks unwound from USTACK_DUMP records, how each ended */
+static void unwind_text(const struct wp_profile *p, FILE *f)
+{
+	const struct wp_unwind_stats *u = wp_profile__unwind(p);
+	bool any = false;
+	unsigned int i;
+
+	if (!u)
+		return;
+	fprintf(f, "# %-13s %" PRIu64 " stacks, %" PRIu64 " complete, %" PRIu64 " truncated",
+		"unwind:", u->dumps, u->reasons[WP_UNWIND_OK], unwind_truncated(u));
+	for (i = WP_UNWIND_OK + 1; i < WP_UNWIND_NREASONS; i++) {
+		if (!u->reasons[i])
+			continue;
+		fprintf(f, "%s%s %" PRIu64, any ? ", " : " (", wp_unwind_reason__name(i),
+			u->reasons[i]);
+		any = true;
+	}
+	fprintf(f, "%s; %.1f frames per stack, %.1f us per stack\n", any ? ")" : "",
+		(double)u->frames / (double)u->dumps,
+		u->unwinds ? (double)u->ns / (double)u->unwinds / 1e3 : 0.0);
+}
+
+static void unwind_json(const struct wp_profile *p, struct wp_json *j)
+{
+	const struct wp_unwind_stats *u = wp_profile__unwind(p);
+	unsigned int i;
+
+	if (!u)
+		return;
+	wp_json__key(j, "unwind");
+	wp_json__begin_object(j);
+	wp_json__key(j, "stacks");
+	wp_json__u64(j, u->dumps);
+	wp_json__key(j, "complete");
+	wp_json__u64(j, u->reasons[WP_UNWIND_OK]);
+	wp_json__key(j, "truncated");
+	wp_json__u64(j, unwind_truncated(u));
+	wp_json__key(j, "reasons");
+	wp_json__begin_object(j);
+	for (i = WP_UNWIND_OK + 1; i < WP_UNWIND_NREASONS; i++) {
+		wp_json__key(j, wp_unwind_reason__name(i));
+		wp_json__u64(j, u->reasons[i]);
+	}
+	wp_json__end_object(j);
+	wp_json__key(j, "frames");
+	wp_json__u64(j, u->frames);
+	wp_json__key(j, "dump_bytes");
+	wp_json__u64(j, u->dump_bytes);
+	wp_json__key(j, "ignored");
+	wp_json__u64(j, u->redefined);
+	wp_json__key(j, "unwind_ns");
+	wp_json__u64(j, u->ns);
+	wp_json__end_object(j);
+}
 
 /* "# on-CPU:" and "# off-CPU:" lines */
 static void sched_text(const struct wp_profile *p, FILE *f)
@@ -250,6 +332,8 @@ void wp_summary__text(const struct wp_profile *p, const char *path, FILE *f)
 		fprintf(f, " (the recorder stored %" PRIu64 ")", v);
 	fputc('\n', f);
 	sched_text(p, f);
+	line_str(f, "call graph:", wp_profile__meta_str(p, WPD_META_CALL_GRAPH));
+	unwind_text(p, f);
 	if (wp_profile__stat_u64(p, WPD_STAT_EXIT_STATUS, &v))
 		fprintf(f, "# %-13s %" PRId64 "\n", "exit status:", (int64_t)v);
 
@@ -358,6 +442,7 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 	else
 		wp_json__null(j);
 	sched_json(p, j);
+	unwind_json(p, j);
 
 	wp_json__key(j, "lost");
 	wp_json__begin_object(j);
