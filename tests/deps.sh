@@ -10,13 +10,31 @@ zlib1g-dev libzstd-dev libxxhash-dev libcapstone-dev"
 PKGS="$PKGS perl linux-perf"
 # tests/names: a C++ compiler (demangling), binutils' addr2line (benchmark)
 PKGS="$PKGS g++ binutils"
+# the converters' real clients: headless Chromium (speedscope, SVG), go tool
+# pprof, xmllint; node + npm for tests/js (speedscope, playwright-core:
+# npm is Debian's package unless the installed nodejs brings its own);
+# GNU time for peak memory in benchmarks
+PKGS="$PKGS chromium golang-go libxml2-utils nodejs time"
+
+# tests/js/node_modules from the lock file (npm registry), once
+js_deps() {
+	dir=$(cd "$(dirname "$0")" && pwd)/js
+	[ -d "$dir/node_modules/speedscope" ] && [ -d "$dir/node_modules/playwright-core" ] && return 0
+	command -v npm >/dev/null || return 0
+	echo "deps: npm ci in tests/js" >&2
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+}
 
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+command -v npm >/dev/null || missing="$missing npm"
+if [ -z "$missing" ]; then
+	js_deps
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing Debian packages:$missing" >&2
@@ -28,3 +46,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+js_deps

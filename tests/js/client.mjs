@@ -15,8 +15,9 @@
 //       Reset Zoom; also counts the <script> elements (hostile names must
 //       not have added any) and reports page errors.
 //
-// Chromium: /usr/bin/chromium (Debian), a fresh profile directory, no
-// network but 127.0.0.1.
+// Chromium: Debian's (/usr/lib/chromium/chromium, else /usr/bin/chromium;
+// WP_CHROMIUM overrides), a fresh profile directory, no network but
+// 127.0.0.1. WP_CLIENT_DEBUG=1 prints the steps' times on stderr.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,11 +26,24 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const t0 = Date.now();
+const step = (what) => process.env.WP_CLIENT_DEBUG && console.error(`${Date.now() - t0} ms: ${what}`);
+
+// Debian's chromium: its real binary (the /usr/bin/chromium wrapper script
+// spends seconds probing the system before it starts it).
+function chromium_path() {
+	if (process.env.WP_CHROMIUM)
+		return process.env.WP_CHROMIUM;
+	for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium'])
+		if (fs.existsSync(p))
+			return p;
+	return 'chromium';
+}
 
 async function launch() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-chromium-'));
 	const ctx = await chromium.launchPersistentContext(dir, {
-		executablePath: process.env.WP_CHROMIUM || '/usr/bin/chromium',
+		executablePath: chromium_path(),
 		headless: true,
 		viewport: { width: 1200, height: 800 },
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -37,6 +51,36 @@ async function launch() {
 			'--disable-component-update', '--disable-sync'],
 	});
 	return { ctx, dir };
+}
+
+// Pixels of a PNG, counted in the browser: how many differ from the
+// background (the top-left pixel) and how many distinct colours there are.
+async function png_stats(ctx, file) {
+	const page = await ctx.newPage();
+	const b64 = fs.readFileSync(file).toString('base64');
+	await page.setContent('<canvas id="c"></canvas>');
+	const res = await page.evaluate(async (data) => {
+		const img = new Image();
+		img.src = 'data:image/png;base64,' + data;
+		await img.decode();
+		const c = document.getElementById('c');
+		c.width = img.width;
+		c.height = img.height;
+		const g = c.getContext('2d');
+		g.drawImage(img, 0, 0);
+		const px = g.getImageData(0, 0, img.width, img.height).data;
+		const colours = new Set();
+		let differ = 0;
+		for (let i = 0; i < px.length; i += 4) {
+			const v = (px[i] << 16) | (px[i + 1] << 8) | px[i + 2];
+			colours.add(v);
+			if (px[i] !== px[0] || px[i + 1] !== px[1] || px[i + 2] !== px[2])
+				differ++;
+		}
+		return { width: img.width, height: img.height, colours: colours.size, differ };
+	}, b64);
+	await page.close();
+	return res;
 }
 
 async function close({ ctx, dir }) {
@@ -49,7 +93,7 @@ function serve(root, profile) {
 		'.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png' };
 	const srv = http.createServer((req, res) => {
 		const p = decodeURIComponent(req.url.split('?')[0]);
-		const f = p === '/profile.json' ? profile
+		const f = p === '/profile.json' || p === '/profile.txt' ? profile
 			: path.join(root, path.normalize(p === '/' ? '/index.html' : p));
 		if (f !== profile && !f.startsWith(root)) {
 			res.writeHead(403);
@@ -79,27 +123,38 @@ async function speedscope(profile, shot) {
 		const page = await b.ctx.newPage();
 		page.on('pageerror', (e) => out.errors.push(e.message));
 		page.on('console', (m) => out.console.push(m.text()));
-		const url = `http://127.0.0.1:${port}/profile.json`;
+		const url = `http://127.0.0.1:${port}/${/\.json$/.test(profile) ? 'profile.json' : 'profile.txt'}`;
+		// speedscope logs "import: N ms" once a profile is in
+		const imported = page.waitForEvent('console', {
+			predicate: (m) => /^import: /.test(m.text()), timeout: 30000,
+		}).catch(() => null);
 		await page.goto(`http://127.0.0.1:${port}/index.html#profileURL=${encodeURIComponent(url)}`);
-		// imported: the toolbar names the profile and "(i/n)"
-		await page.waitForFunction(() => /\(\d+\/\d+\)/.test(document.body.innerText), null,
-			{ timeout: 20000 }).catch(() => {});
-		out.imported = out.console.some((l) => /Importing as speedscope json file/.test(l));
+		await imported;
+		step('imported');
+		await page.waitForTimeout(300);
+		out.imported = out.console.map((l) => /^Importing as (.*)/.exec(l)).filter(Boolean).map((m) => m[1])[0] || null;
 		out.body = (await page.innerText('body')).slice(0, 4000);
-		out.title = out.body.split('\n').find((l) => /\(\d+\/\d+\)/.test(l)) || null;
-		if (shot)
+		out.title = out.body.split('\n')[1] || null; /* the toolbar's middle */
+		out.pwned = await page.evaluate(() => typeof window.wpPwned !== 'undefined');
+		if (shot) {
 			await page.screenshot({ path: shot });
+			out.png = await png_stats(b.ctx, shot);
+		}
+		step('screenshot');
 		await page.getByText('Sandwich').first().click();
-		await page.waitForTimeout(500);
-		out.sandwich = await page.evaluate(() => {
-			for (const t of document.querySelectorAll('table')) {
-				if (!/Symbol Name/.test(t.innerText))
-					continue;
-				return [...t.querySelectorAll('tbody tr')].map((tr) =>
-					[...tr.querySelectorAll('td')].map((td) => td.innerText.trim()));
-			}
-			return null;
-		});
+		/* the table's rows: [total, self, name], e.g. ["2.02s (67%)", ...] */
+		const rows = () => [...document.querySelectorAll('tr')]
+			.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim()))
+			.filter((r) => r.length === 3 && /%\)$/.test(r[0]) && /%\)$/.test(r[1]));
+		await page.waitForFunction(rows, null, { timeout: 10000 }).catch(() => {});
+		await page.waitForTimeout(200);
+		out.sandwich = await page.evaluate(`(${rows.toString()})()`);
+		step('sandwich');
+		/* the profile switcher: opened by a click on the title */
+		if (out.title && /\(\d+\/\d+\)$/.test(out.title))
+			await page.getByText(out.title, { exact: true }).first().click({ timeout: 3000 })
+				.catch(() => {});
+		await page.waitForTimeout(300);
 		out.profiles = await page.evaluate(() => {
 			for (const t of document.querySelectorAll('table')) {
 				if (!/Total Weight/.test(t.innerText))
@@ -111,9 +166,12 @@ async function speedscope(profile, shot) {
 			}
 			return null;
 		});
+		step('profiles');
 	} finally {
 		await close(b);
+		srv.closeAllConnections();
 		srv.close();
+		step('closed');
 	}
 	return out;
 }
@@ -125,7 +183,9 @@ async function svg(file, shot, term, click) {
 		const page = await b.ctx.newPage();
 		page.on('pageerror', (e) => out.errors.push(e.message));
 		page.on('dialog', (d) => d.dismiss());
+		step('launched');
 		await page.goto(pathToFileURL(path.resolve(file)).href);
+		step('loaded');
 		await page.waitForFunction(() => typeof nodes !== 'undefined' && nodes.length > 0, null,
 			{ timeout: 10000 }).catch(() => {});
 		out.frames = await page.evaluate(() => document.querySelectorAll('#frames > g').length);
@@ -134,13 +194,18 @@ async function svg(file, shot, term, click) {
 		out.names = await page.evaluate(() =>
 			[...document.querySelectorAll('#frames > g > title')].map((t) => t.textContent.split('\n')[0]));
 		out.width = await page.evaluate(() => +document.documentElement.getAttribute('width'));
+		step('inspected');
 		await page.screenshot({ path: shot });
+		step('screenshot');
+		out.png = await png_stats(b.ctx, shot);
+		step('png');
 		if (term) {
 			out.search = await page.evaluate((t) => search(t), term);
 			out.matched = await page.evaluate(() => document.getElementById('matched').textContent);
 			out.highlighted = await page.evaluate(() =>
 				[...document.querySelectorAll('#frames rect')].filter((r) => r.getAttribute('fill') === 'rgb(230,0,230)').length);
 		}
+		step('searched');
 		if (click) {
 			const idx = out.names.indexOf(click);
 			out.clicked = idx >= 0;
@@ -172,4 +237,4 @@ else {
 	console.error('usage: client.mjs speedscope PROFILE [PNG] | svg FILE PNG [SEARCH [CLICK]]');
 	process.exit(2);
 }
-process.stdout.write(JSON.stringify(res, null, 1) + '\n');
+process.stdout.write(JSON.stringify(res, null, 1) + '\n', () => process.exit(0));
