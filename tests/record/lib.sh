@@ -53,16 +53,3 @@ proc_cpu() {
 	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
 	awk '{ s += $1 } END { printf "%.4f", s / 1e9 }'
 }
-
-# cpu_rate PID CMD...: run CMD (a recording of PID) and print PID's CPU
-# use meanwhile in CPU seconds per second, from its threads' schedstat.
-# Times the recording's -d, it estimates the CPU time recorded (the
-# recorder itself starts and exits a little apart from the recording).
-cpu_rate() {
-	local pid=$1 c0 c1 t0 t1
-	shift
-	c0=$(proc_cpu "$pid"); t0=$(date +%s%N)
-	"$@" >"$TMPD/out" 2>"$TMPD/err"
-	c1=$(proc_cpu "$pid"); t1=$(date +%s%N)
-	awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.4f", (b - a) / ((t1 - t0) / 1e9) }'
-}

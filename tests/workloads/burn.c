@@ -2,7 +2,7 @@
 /*
  * burn: a workload known by construction, for recording tests.
  *
- *   burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u]
+ *   burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u] [-w]
  *
  * Each thread alternates hot_a() and hot_b(), which spin for A and B
  * milliseconds of the thread's own CPU time (default 2:1 as 20 ms and
@@ -18,6 +18,8 @@
  *   -e     like -c, but the child execs burn again (same options)
  *   -p     print "pid N" lines (the burning processes) on stdout
  *   -u     at exit, print "cpu SECONDS" (CPU time used, children included)
+ *   -w     wait for SIGUSR2 before burning (and count CPU time from then):
+ *          a recorder attached meanwhile (-p) sees the whole burn
  *
  * Built with -O1 -fno-omit-frame-pointer -fno-inline (GNUmakefile), so
  * frame-pointer stacks are complete: main -> burn_loop -> hot_a/hot_b.
@@ -40,6 +42,8 @@ static long ms_a = 20, ms_b = 10;
 static volatile sig_atomic_t stop;
 static volatile unsigned long sink;
 static uint64_t t_start; /* CLOCK_MONOTONIC at start */
+static double cpu_base;  /* CPU seconds used before burning (-w) */
+static volatile sig_atomic_t go;
 
 static uint64_t ns_of(clockid_t c)
 {
@@ -127,7 +131,7 @@ static void print_cpu_time(void)
 	       self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
 	       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
 	       kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 +
-	       kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6);
+	       kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6 - cpu_base);
 	fflush(stdout);
 }
 
@@ -137,20 +141,26 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
+static void on_go(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u]\n");
+	fprintf(stderr, "usage: burn [-s SECONDS] [-t THREADS] [-r A:B] [-n ROUNDS] [-c | -e] [-p] [-u] [-w]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int threads = 1, fork_child = 0, exec_child = 0, print_pid = 0, c, i;
-	int print_cpu = 0;
+	int print_cpu = 0, wait_go = 0;
 	pthread_t *tids;
 	char *end;
 
-	while ((c = getopt(argc, argv, "s:t:r:n:cepu")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:r:n:cepuw")) != -1) {
 		switch (c) {
 		case 's':
 			seconds = strtod(optarg, &end);
@@ -188,6 +198,9 @@ int main(int argc, char **argv)
 		case 'u':
 			print_cpu = 1;
 			break;
+		case 'w':
+			wait_go = 1;
+			break;
 		default:
 			usage();
 		}
@@ -200,8 +213,31 @@ int main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sa.sa_handler = on_go;
+		sigaction(SIGUSR2, &sa, NULL);
 	}
 
+	if (wait_go) {
+		struct rusage ru;
+		sigset_t usr2, old;
+
+		/* blocked until sigsuspend: a SIGUSR2 sent as soon as the pid is
+		 * printed is not lost between the test and the wait */
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &usr2, &old);
+		if (print_pid) {
+			printf("pid %d\n", (int)getpid());
+			fflush(stdout);
+			print_pid = 0;
+		}
+		while (!go && !stop)
+			sigsuspend(&old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		getrusage(RUSAGE_SELF, &ru);
+		cpu_base = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	}
 	t_start = ns_of(CLOCK_MONOTONIC);
 	if (fork_child || exec_child) {
 		pid_t pid = fork();
