@@ -97,8 +97,9 @@ struct wp_uspace {
 	const struct wpd_ustack_dump *cur;
 	uint64_t *pcs;
 	size_t max, n;
-	bool depth, fault;
-	uint64_t fault_addr;
+	bool depth;
+	bool fault, any_fault;   /* a read outside the dump since the last frame, at all */
+	uint64_t fault_addr, first_fault;
 };
 
 struct wp_unwinder {
@@ -460,6 +461,10 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 		s->fault = true;
 		s->fault_addr = addr;
 	}
+	if (!s->any_fault) {
+		s->any_fault = true;
+		s->first_fault = addr;
+	}
 	return false;
 }
 
@@ -615,8 +620,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	return DWARF_CB_OK;
 }
 
-/* Does the binary at a have CFI for it? */
-static bool has_cfi(Dwfl *dwfl, uint64_t a)
+/* The CFI frame of the binary at a (.eh_frame, else .debug_frame), to
+ * free(); NULL if it has none. */
+static Dwarf_Frame *cfi_frame(Dwfl *dwfl, uint64_t a)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, a);
 	Dwarf_Frame *f = NULL;
@@ -624,18 +630,49 @@ static bool has_cfi(Dwfl *dwfl, uint64_t a)
 	Dwarf_CFI *cfi;
 
 	if (!mod)
-		return false;
+		return NULL;
 	cfi = dwfl_module_eh_cfi(mod, &bias);
-	if (cfi && dwarf_cfi_addrframe(cfi, a - bias, &f) == 0) {
-		free(f);
-		return true;
-	}
+	if (cfi && dwarf_cfi_addrframe(cfi, a - bias, &f) == 0)
+		return f;
 	cfi = dwfl_module_dwarf_cfi(mod, &bias);
-	if (cfi && dwarf_cfi_addrframe(cfi, a - bias, &f) == 0) {
-		free(f);
-		return true;
-	}
-	return false;
+	if (cfi && dwarf_cfi_addrframe(cfi, a - bias, &f) == 0)
+		return f;
+	return NULL;
+}
+
+static bool has_cfi(Dwfl *dwfl, uint64_t a)
+{
+	Dwarf_Frame *f = cfi_frame(dwfl, a);
+
+	free(f);
+	return f != NULL;
+}
+
+/* The CFI at a says its caller's return address is undefined: a is in the
+ * outermost frame (_start, a thread's start). */
+static bool outermost(Dwfl *dwfl, uint64_t a)
+{
+	Dwarf_Frame *f = cfi_frame(dwfl, a);
+	Dwarf_Op mem[3], *ops = NULL;
+	Dwarf_Addr start, end;
+	bool signalp, undef = false;
+	size_t nops = 1;
+	int ra;
+
+	if (!f)
+		return false;
+	ra = dwarf_frame_info(f, &start, &end, &signalp);
+	if (ra >= 0 && dwarf_frame_register(f, ra, mem, &ops, &nops) == 0)
+		undef = nops == 0 && ops == mem;
+	free(f);
+	return undef;
+}
+
+static int memory_reason(const struct wpd_ustack_dump *d, uint64_t addr)
+{
+	if ((d->flags & WPD_USTACK_AT_LIMIT) && addr >= d->dump_addr + d->dump_len)
+		return WP_UNWIND_DUMP_LIMIT;
+	return WP_UNWIND_OUTSIDE_DUMP;
 }
 
 /* Why unwinding from the last frame found failed. */
@@ -655,13 +692,11 @@ static int classify(struct wp_uspace *s, const struct wpd_ustack_dump *d)
 		return sp->state;
 	if (!has_cfi(s->dwfl, a))
 		return WP_UNWIND_NO_CFI;
-	if (s->fault) {
-		uint64_t end = d->dump_addr + d->dump_len;
-
-		if ((d->flags & WPD_USTACK_AT_LIMIT) && s->fault_addr >= end)
-			return WP_UNWIND_DUMP_LIMIT;
-		return WP_UNWIND_OUTSIDE_DUMP;
-	}
+	if (s->fault)
+		return memory_reason(d, s->fault_addr);
+	/* a register lost to an earlier read outside the dump */
+	if (s->any_fault)
+		return memory_reason(d, s->first_fault);
 	return WP_UNWIND_OTHER;
 }
 
@@ -687,9 +722,13 @@ int wp_uspace__unwind(struct wp_uspace *s, const struct wpd_ustack_dump *d,
 	s->pcs = pcs;
 	s->max = max < WP_UNWIND_MAX_FRAMES ? max : WP_UNWIND_MAX_FRAMES;
 	s->n = 0;
-	s->depth = s->fault = false;
+	s->depth = s->fault = s->any_fault = false;
 	ret = dwfl_getthread_frames(s->dwfl, (pid_t)(d->tid ? d->tid : 1), frame_cb, s);
-	if (ret == 0)
+	/* libdwfl also ends quietly, as at the outermost frame, when a return
+	 * address cannot be read: after a read outside the dump, only CFI that
+	 * says so makes the last frame the outermost one */
+	if (ret == 0 && (!s->any_fault ||
+			 (s->n && outermost(s->dwfl, s->pcs[s->n - 1] - (s->n > 1)))))
 		reason = WP_UNWIND_OK;
 	else if (s->depth)
 		reason = WP_UNWIND_DEPTH;

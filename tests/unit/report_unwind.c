@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DWARF unwinding of USTACK_DUMP records (report/unwind.c, unwind_load.c),
+ * without BPF: this test takes its own registers (getcontext) and the top
+ * of its own stack inside a known chain main -> unw_top -> unw_mid ->
+ * unw_leaf, writes them as a recording would (MMAP records from
+ * /proc/self/maps, USTACK_DUMP, SAMPLES), loads the file and checks the
+ * unwound stack, then breaks one thing at a time and checks how the
+ * failure is counted and that the stack is marked "[truncated]".
+ */
+#include "format/wpd.h"
+#include "report/profile.h"
+#include "tests/lib/tap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define STACK_MAX 32768
+
+static volatile int sink;
+static ucontext_t uc;
+static uint8_t stack_copy[STACK_MAX];
+static size_t stack_len;
+static uint64_t stack_sp;
+
+/* [start, end) of the mapping holding addr, from /proc/self/maps. */
+static int mapping_of(uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long long s, e;
+	char line[4096];
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && addr >= s && addr < e) {
+			*start = s;
+			*end = e;
+			found = 0;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/* The stack above the saved sp, byte by byte: ASan must not look (the
+ * frames' redzones are poisoned). */
+__attribute__((no_sanitize("address"), noinline))
+static void copy_stack(void)
+{
+	const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)stack_sp;
+	uint64_t start, end;
+	size_t i;
+
+	stack_len = 0;
+	if (mapping_of(stack_sp, &start, &end))
+		return;
+	stack_len = end - stack_sp < STACK_MAX ? end - stack_sp : STACK_MAX;
+	for (i = 0; i < stack_len; i++)
+		stack_copy[i] = p[i];
+}
+
+__attribute__((noinline)) static void unw_leaf(int x)
+{
+	getcontext(&uc);
+	stack_sp = (uint64_t)uc.uc_mcontext.gregs[REG_RSP];
+	copy_stack();
+	sink = x;
+}
+
+__attribute__((noinline)) static void unw_mid(int x)
+{
+	unw_leaf(x + 1);
+	sink += x;
+}
+
+__attribute__((noinline)) static void unw_top(int x)
+{
+	unw_mid(x + 1);
+	sink += x;
+}
+
+/* x86_64 DWARF numbering of the saved registers */
+static void dump_regs(struct wpd_ustack_dump *d)
+{
+	static const int greg[17] = {
+		REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI, REG_RBP, REG_RSP,
+		REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP,
+	};
+	int i;
+
+	for (i = 0; i < 17; i++)
+		d->regs[i] = (uint64_t)uc.uc_mcontext.gregs[greg[i]];
+	d->regs_mask = (1ull << 17) - 1;
+}
+
+struct variant {
+	const char *name;
+	uint32_t dump_len;     /* 0: all */
+	uint16_t flags;
+	bool no_maps, bad_build_id, no_sp;
+};
+
+/* A file as wp-record --call-graph dwarf writes it: 3 samples of the same
+ * stack (3 dumps), and a 4th dump that redefines stack 100. */
+static int write_file(int fd, const struct variant *v)
+{
+	struct wpd_writer_opts wo = { .compat_flags = WPD_FEAT_ONCPU };
+	struct wpd_samples_builder sb;
+	struct wpd_ustack_dump d;
+	struct wpd_writer *w;
+	struct wpd_buf b;
+	struct utsname un;
+	char line[4096];
+	uint32_t str = 1, i;
+	FILE *maps;
+
+	if (wpd_writer__new(fd, &wo, &w))
+		return -1;
+	wpd_buf__init(&b);
+	uname(&un);
+	wpd_kv__put_str(&b, WPD_META_KERNEL, un.release);
+	wpd_kv__put_str(&b, WPD_META_ARCH, un.machine);
+	wpd_kv__put_str(&b, WPD_META_CALL_GRAPH, "dwarf,32768");
+	wpd_kv__put_u64(&b, WPD_META_FREQ, 99);
+	wpd_writer__add_buf(w, WPD_REC_META, &b);
+	maps = fopen("/proc/self/maps", "re");
+	while (!v->no_maps && maps && fgets(line, sizeof(line), maps)) {
+		unsigned long long s, e, off;
+		char perms[8];
+		int n = 0;
+		struct wpd_mmap m = { .time_ns = 1, .pid = 4242 };
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &s, &e, perms, &off, &n) < 4 ||
+		    perms[2] != 'x' || !n)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		wpd_encode_string(&b, ++str, line + n, (uint32_t)strlen(line + n));
+		wpd_writer__add_buf(w, WPD_REC_STRING, &b);
+		m.start = s;
+		m.end = e;
+		m.pgoff = off;
+		m.path_str = str;
+		if (v->bad_build_id) {
+			m.flags = WPD_MMAP_BUILD_ID;
+			m.build_id_len = 20;
+			memset(m.build_id, 0x5a, 20);
+		}
+		wpd_encode_mmap(&b, &m);
+		wpd_writer__add_buf(w, WPD_REC_MMAP, &b);
+	}
+	if (maps)
+		fclose(maps);
+	memset(&d, 0, sizeof(d));
+	d.kernel_stack_id = 0;
+	d.time_ns = 1000;
+	d.pid = 4242;
+	d.tid = 4243;
+	d.machine = 62;
+	d.flags = v->flags;
+	dump_regs(&d);
+	if (v->no_sp)
+		d.regs_mask &= ~(1ull << 7);
+	d.dump_addr = stack_sp;
+	d.dump = stack_copy;
+	d.dump_len = v->dump_len && v->dump_len < stack_len ? v->dump_len : (uint32_t)stack_len;
+	wpd_samples_builder__init(&sb);
+	for (i = 0; i < 4; i++) {
+		struct wpd_sample s = { .time_ns = d.time_ns, .pid = 4242, .tid = 4243,
+					.stack_id = 100 + (i < 3 ? i : 0) };
+
+		d.stack_id = 100 + (i < 3 ? i : 0);
+		wpd_encode_ustack_dump(&b, &d);
+		wpd_writer__add_buf(w, WPD_REC_USTACK_DUMP, &b);
+		if (i < 3)
+			wpd_samples_builder__add(&sb, &s);
+	}
+	wpd_samples_builder__finish(&sb);
+	wpd_writer__add_buf(w, WPD_REC_SAMPLES, &sb.buf);
+	wpd_samples_builder__release(&sb);
+	wpd_buf__release(&b);
+	return wpd_writer__close(w);
+}
+
+static bool has(const char *const *names, size_t n, const char *want)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], want))
+			return true;
+	return false;
+}
+
+/* Load and resolve; the one on-CPU group's frame names, leaf first. */
+static struct wp_profile *load(const struct variant *v, const char *symfs, const char **names,
+			       size_t *n, size_t *ngroups)
+{
+	struct wp_load_opts lo = { .symfs = symfs };
+	struct wp_resolve_opts ro = { .symfs = symfs };
+	int fd = memfd_create("unwind", MFD_CLOEXEC);
+	struct wp_profile *p = NULL;
+	char path[64], err[256];
+	size_t i;
+
+	*n = *ngroups = 0;
+	if (fd < 0 || write_file(fd, v))
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (wp_profile__load(path, &lo, &p, err, sizeof(err))) {
+		tap_diag("%s", err);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	if (wp_profile__resolve(p, &ro)) {
+		wp_profile__free(p);
+		return NULL;
+	}
+	*ngroups = wp_profile__ngroups(p);
+	if (*ngroups) {
+		const struct wp_group *g = wp_profile__group(p, 0);
+		const uint32_t *ids = wp_profile__group_frames(p, g);
+
+		for (i = 0; i < g->nframes && i < 64; i++)
+			names[i] = wp_profile__frame(p, ids[i])->name;
+		*n = i;
+		if (g->count != 3)
+			tap_diag("  group count %llu", (unsigned long long)g->count);
+	}
+	return p;
+}
+
+static void check_failure(const struct variant *v, const char *symfs, unsigned int reason)
+{
+	const struct wp_unwind_stats *st;
+	const char *names[64];
+	struct wp_profile *p;
+	size_t n, ng;
+
+	p = load(v, symfs, names, &n, &ng);
+	ok(p != NULL, "%s: loads", v->name);
+	if (!p)
+		return;
+	st = wp_profile__unwind(p);
+	ok(st && st->dumps == 3 && st->reasons[reason] == 3,
+	   "%s: 3 dumps, counted as %s", v->name, wp_unwind_reason__name(reason));
+	if (st && st->reasons[reason] != 3)
+		for (unsigned int i = 0; i < WP_UNWIND_NREASONS; i++)
+			if (st->reasons[i])
+				tap_diag("  %s %llu", wp_unwind_reason__name(i),
+					 (unsigned long long)st->reasons[i]);
+	if (!ok(ng == 1 && n >= 1 && !strcmp(names[n - 1], "[truncated]") &&
+		!has(names, n, "_start"),
+		"%s: one group, its stack ends in [truncated] before _start", v->name))
+		for (size_t k = 0; k < n; k++)
+			tap_diag("  frame %zu: %s", k, names[k]);
+	wp_profile__free(p);
+}
+
+static void run(void)
+{
+	static const struct variant whole = { .name = "whole stack" };
+	const struct wp_unwind_stats *st;
+	const char *names[64];
+	struct wp_profile *p;
+	size_t n, ng, i;
+	char tmpl[] = "/tmp/wp-unwind.XXXXXX";
+
+	ok(stack_len >= 256, "own stack copied (%zu bytes)", stack_len);
+	p = load(&whole, NULL, names, &n, &ng);
+	ok(p != NULL, "loads");
+	if (!p)
+		return;
+	st = wp_profile__unwind(p);
+	ok(st && st->dumps == 3 && st->reasons[WP_UNWIND_OK] == 3, "3 dumps unwound to the end");
+	ok(st && st->redefined == 1, "a dump redefining a stack id is ignored");
+	is_int(ng, 1, "the three samples' equal stacks make one group");
+	for (i = 0; i < n; i++)
+		tap_diag("  frame %zu: %s", i, names[i]);
+	ok(n >= 4 && !strcmp(names[0], "unw_leaf") && !strcmp(names[1], "unw_mid") &&
+	   !strcmp(names[2], "unw_top") && !strcmp(names[3], "main"),
+	   "unw_leaf <- unw_mid <- unw_top <- main");
+	ok(!has(names, n, "[truncated]") && has(names, n, "_start"),
+	   "not marked truncated: it goes on to _start");
+	wp_profile__free(p);
+
+	check_failure(&(struct variant){ .name = "64 bytes at the size limit", .dump_len = 64,
+					   .flags = WPD_USTACK_AT_LIMIT },
+		      NULL, WP_UNWIND_DUMP_LIMIT);
+	check_failure(&(struct variant){ .name = "64 bytes, stack top", .dump_len = 64 }, NULL,
+		      WP_UNWIND_OUTSIDE_DUMP);
+	check_failure(&(struct variant){ .name = "no mappings", .no_maps = true }, NULL,
+		      WP_UNWIND_NO_MAPPING);
+	check_failure(&(struct variant){ .name = "another build-id", .bad_build_id = true }, NULL,
+		      WP_UNWIND_MISMATCH);
+	check_failure(&(struct variant){ .name = "no stack pointer", .no_sp = true }, NULL,
+		      WP_UNWIND_NO_REGS);
+	if (mkdtemp(tmpl)) {
+		check_failure(&(struct variant){ .name = "binaries missing (--symfs)" }, tmpl,
+			      WP_UNWIND_NO_BINARY);
+		rmdir(tmpl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	unw_top(argc);
+	run();
+	return done_testing();
+}
