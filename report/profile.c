@@ -1007,7 +1007,8 @@ static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
 		t->lifetime_known = true;
 		t->start_ns = ts->tt.first_ns;
 		t->end_ns = ts->tt.last_ns;
-	} else if (bounds) {
+	} else if (bounds && p->sched) {
+		/* without scheduler data, creations and exits were not recorded */
 		t->lifetime_known = true;
 		t->start_ns = ts->created && ts->created_ns > rs ? ts->created_ns : rs;
 		t->end_ns = exit_seen && ts->exit_ns < re ? ts->exit_ns : re;

@@ -270,7 +270,8 @@ uint32_t wp_profile__reason_frame(const struct wp_profile *p, uint32_t reason);
  *  - unaccounted_ns = lifetime - on - off when positive, else 0;
  *    coverage = (on + off) / lifetime, at most 1.
  * Values are valid only where their *_known flag says so: off-CPU values
- * need scheduler data, lifetime values known recording bounds.
+ * and lifetimes need scheduler data (and lifetimes the recording's bounds);
+ * without scheduler data exited is false: not known.
  */
 struct wp_thread_acct {
 	uint32_t pid, tid;

@@ -499,7 +499,7 @@ void wp_threads__text(const struct wp_profile *p, const struct wp_filter *f, FIL
 			fprintf(out, " %7.2f%%", 100.0 * t->coverage);
 		else
 			fprintf(out, " %8s", "-");
-		fprintf(out, " %6s  ", t->exited ? "yes" : "no");
+		fprintf(out, " %6s  ", !t->offcpu_known ? "-" : t->exited ? "yes" : "no");
 		wp_text_put(out, t->comm);
 		fputc('\n', out);
 		estimated |= !t->oncpu_exact;

@@ -153,7 +153,11 @@ is "$(j '$d->{threads}[0]{oncpu_ns} . " " . $d->{threads}[0]{oncpu_exact}')" "30
 is "$(j '$d->{threads}[0]{offcpu_ns}') $(j '$d->{threads}[0]{coverage}')" "null null" \
 	"off-CPU and coverage unknown, not zero"
 ok "simple.wpd --threads" wp-report --threads "$FX/simple.wpd"
-is "$(awk '!/^#/ { print $3, $5, $NF }' "$TMPD/out")" "3030.303* - fx-main" "text: '-' for unknown"
+is "$(awk '!/^#/ { print $3, $5, $12, $NF }' "$TMPD/out")" "3030.303* - - fx-main" \
+	"text: '-' for unknown off-CPU time and lifetime"
+ok "simple.wpd --threads --json" wp-report --threads --json "$FX/simple.wpd"
+cp "$TMPD/out" "$TMPD/json"
+is "$(j '$d->{threads}[0]{lifetime_ns}')" null "json: no lifetime without scheduler data"
 
 # ---- folded: combined, units ------------------------------------------------------
 ok "folded, default" wp-convert -f folded "$S"
