@@ -20,7 +20,7 @@
  *   mapping      one per binary the frames name: range, offset, path and
  *                build-id of its first recorded mapping; has_functions set
  *                so pprof does not try to symbolize again; mapping 1 is
- *                the main binary (that of the heaviest stack's root)
+ *                the main binary (see main_binary())
  *   time_nanos   recording start (wall clock), duration_nanos its length,
  *                period_type cpu/nanoseconds, period the sampling period
  *
@@ -250,6 +250,39 @@ static bool find_mapping(const struct wp_profile *p, const char *mod,
 	return false;
 }
 
+/*
+ * The main binary (pprof wants it as mapping 1): among the binaries of the
+ * heaviest stack's user frames, the one named like the thread (the kernel
+ * names a thread after its executable, cut to 15 bytes), else the one
+ * mapped lowest (executables load below their libraries).
+ */
+static uint32_t main_binary(struct pprof *pp, const struct wp_group *g)
+{
+	const uint32_t *fr;
+	uint32_t k, best = 0;
+	uint64_t best_start = UINT64_MAX;
+	size_t clen;
+
+	if (!g || g->nframes <= g->nkernel)
+		return 1;
+	fr = wp_profile__group_frames(pp->p, g);
+	clen = strlen(g->comm);
+	for (k = g->nkernel; k < g->nframes; k++) {
+		uint32_t m = pp->mapping_of[fr[k]];
+		struct wp_mapping_info mi;
+
+		if (!m)
+			continue;
+		if (clen && strncmp(pp->mod_names[m - 1], g->comm, clen) == 0)
+			return m;
+		if (find_mapping(pp->p, pp->mod_names[m - 1], &mi) && mi.start < best_start) {
+			best_start = mi.start;
+			best = m;
+		}
+	}
+	return best ? best : 1;
+}
+
 static void write_mappings(struct pprof *pp, uint32_t main_mapping)
 {
 	size_t i, k;
@@ -387,14 +420,7 @@ int wp_convert_pprof(struct wp_convert_ctx *c)
 		if (!heaviest || g->weight > heaviest->weight)
 			heaviest = g;
 	}
-	/* the main binary: that of the heaviest stack's outermost user frame */
-	if (heaviest && heaviest->nframes > heaviest->nkernel) {
-		const uint32_t *fr = wp_profile__group_frames(p, heaviest);
-
-		main_mapping = pp.mapping_of[fr[heaviest->nframes - 1]];
-	}
-	if (!main_mapping)
-		main_mapping = 1;
+	main_mapping = main_binary(&pp, heaviest);
 	write_mappings(&pp, main_mapping);
 	write_locations(&pp, main_mapping);
 	for (i = 0; i < pp.st.n; i++)
