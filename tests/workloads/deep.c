@@ -3,6 +3,7 @@
  * deep: a known call chain for the unwinding tests (tests/unwind/).
  *
  *   main -> deep_a -> deep_b -> deep_c -> deep_leaf   (the hot loop)
+ *   deep_thread -> deep_a -> ...                       (with -t N: N threads)
  *
  * Built by the tests with -O2 -fomit-frame-pointer, where frame-pointer
  * stacks break and CFI (--call-graph dwarf) is needed for the whole
@@ -10,8 +11,11 @@
  * volatile sink), so no call becomes a tail call and no frame
  * disappears. The frames use some stack (arrays) to look like real code.
  *
- *   deep [-d SECONDS]   burn the CPU for SECONDS (default 2)
+ *   deep [-d SECONDS] [-t THREADS]
+ *        burn the CPU for SECONDS (default 2) in main, or in THREADS
+ *        threads while main waits
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,22 +81,43 @@ __attribute__((noinline)) static uint64_t deep_a(uint64_t x, double until)
 	return r + 1;
 }
 
+static double until;
+
+__attribute__((noinline)) static void *deep_thread(void *arg)
+{
+	sink = deep_a((uint64_t)(uintptr_t)arg, until);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	pthread_t th[64];
 	double secs = 2;
-	int c;
+	int c, nthreads = 0, i;
 
-	while ((c = getopt(argc, argv, "d:")) != -1) {
+	while ((c = getopt(argc, argv, "d:t:")) != -1) {
 		switch (c) {
 		case 'd':
 			secs = atof(optarg);
 			break;
+		case 't':
+			nthreads = atoi(optarg);
+			if (nthreads < 0 || nthreads > 64)
+				nthreads = 64;
+			break;
 		default:
-			fprintf(stderr, "usage: deep [-d SECONDS]\n");
+			fprintf(stderr, "usage: deep [-d SECONDS] [-t THREADS]\n");
 			return 2;
 		}
 	}
-	sink = deep_a((uint64_t)argc, now() + secs);
+	until = now() + secs;
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&th[i], NULL, deep_thread, (void *)(uintptr_t)i))
+			return 1;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	if (!nthreads)
+		sink = deep_a((uint64_t)argc, until);
 	printf("done %llu\n", (unsigned long long)(sink & 0xff));
 	return 0;
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
+# --call-graph dwarf: a workload built with -O2 -fomit-frame-pointer has
+# its whole call chain in the samples (main -> deep_a -> deep_b -> deep_c
+# -> deep_leaf), where frame pointers lose it; unwinding failures are
+# counted by reason and truncated stacks marked "[truncated]".
+. "$WP_SRC/tests/lib/tap.sh"
+. "$WP_SRC/tests/record/lib.sh"
+need_root
+
+F=499
+CHAIN='deep_a;deep_b;deep_c;deep_leaf'
+
+# leaf_stats FOLDED PATTERN: "LEAF FULL": samples whose user leaf (the last
+# frame that is not a kernel one) is deep_leaf, and those of them whose
+# stack holds PATTERN
+leaf_stats() {
+	P="$2" awk '{
+		n = $NF; sub(/ [0-9]+$/, "")
+		k = split($0, f, ";"); leaf = ""
+		for (i = k; i >= 1; i--) if (f[i] !~ /_\[k\]$/) { leaf = f[i]; break }
+		if (leaf != "deep_leaf") next
+		all += n
+		if (index($0, ENVIRON["P"])) full += n
+	} END { printf "%d %d\n", all, full }' "$1"
+}
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'; }
+
+ok "builds the workload without frame pointers" \
+	gcc -O2 -g -fomit-frame-pointer -o "$TMPD/deep" "$WP_SRC/tests/workloads/deep.c" -lpthread
+
+# ---- dwarf mode: the whole chain -------------------------------------------
+ok "records with --call-graph dwarf" \
+	wp-record -q -F $F --call-graph dwarf -o "$TMPD/d.wpd" -- "$TMPD/deep" -d 3
+D="$TMPD/d.wpd"
+is "$(jval "$D" '$j->{call_graph}')" "dwarf,16384" "META call_graph is dwarf,16384"
+samples=$(jval "$D" '$j->{samples}')
+stacks=$(jval "$D" '$j->{unwind}{stacks}')
+complete=$(jval "$D" '$j->{unwind}{complete}')
+diag "dwarf: $samples samples, $stacks unwound, $complete complete"
+cmp_ok "$stacks" ">=" "$samples" "every sample of the command has a dump ($stacks of $samples)"
+is "$(jval "$D" 'join ",", sort keys %{$j->{unwind}{reasons}}')" \
+	"binary_missing,build_id_mismatch,depth_limit,dump_size,no_cfi,no_mapping,no_regs,other,outside_dump" \
+	"the JSON counts unwinding failures by reason"
+is "$(jval "$D" 'my $n = $j->{unwind}{complete}; $n += $_ for values %{$j->{unwind}{reasons}}; $n')" \
+	"$stacks" "complete + failures = stacks"
+like "$(wp-report -n 0 "$D" 2>/dev/null)" '# unwind: +[0-9]+ stacks, [0-9]+ complete' \
+	"the header has an unwind: line"
+
+wp-convert -f folded "$D" >"$TMPD/d.folded" 2>/dev/null
+read -r leaf full < <(leaf_stats "$TMPD/d.folded" "main;$CHAIN")
+dwarf_pct=$(pct "$full" "$leaf")
+diag "dwarf: $full of $leaf deep_leaf samples have main;$CHAIN ($dwarf_pct%)"
+cmp_ok "$leaf" ">=" 20 "enough deep_leaf samples to judge ($leaf)"
+cmp_ok "$dwarf_pct" ">=" 90 "dwarf: >= 90% of deep_leaf's samples carry the chain up to main"
+read -r leaf2 full2 < <(leaf_stats "$TMPD/d.folded" "_start;__libc_start_main")
+cmp_ok "$(pct "$full2" "$leaf2")" ">=" 90 "... and on to _start, the outermost frame"
+truncated=$(grep -c '\[truncated\]' "$TMPD/d.folded")
+diag "dwarf: $truncated folded lines end in [truncated]"
+
+# ---- threads: from the thread's start --------------------------------------
+ok "records threads with --call-graph dwarf" \
+	wp-record -q -F $F --call-graph dwarf -o "$TMPD/t.wpd" -- "$TMPD/deep" -d 2 -t 2
+wp-convert -f folded "$TMPD/t.wpd" >"$TMPD/t.folded" 2>/dev/null
+read -r tleaf tfull < <(leaf_stats "$TMPD/t.folded" "start_thread;deep_thread;$CHAIN")
+diag "threads: $tfull of $tleaf deep_leaf samples have start_thread;deep_thread;$CHAIN"
+cmp_ok "$(pct "$tfull" "$tleaf")" ">=" 90 "threads: >= 90% carry the chain up to start_thread"
+
+# ---- fp mode, for comparison: the chain is lost ----------------------------
+ok "records with --call-graph fp" \
+	wp-record -q -F $F --call-graph fp -o "$TMPD/f.wpd" -- "$TMPD/deep" -d 3
+is "$(jval "$TMPD/f.wpd" '$j->{call_graph}')" "fp" "META call_graph is fp"
+is "$(jval "$TMPD/f.wpd" 'defined $j->{unwind} ? 1 : 0')" 0 "no unwind counters without dumps"
+wp-convert -f folded "$TMPD/f.wpd" >"$TMPD/f.folded" 2>/dev/null
+read -r fleaf ffull < <(leaf_stats "$TMPD/f.folded" "main;$CHAIN")
+fp_pct=$(pct "$ffull" "$fleaf")
+diag "fp: $ffull of $fleaf deep_leaf samples have main;$CHAIN ($fp_pct%), dwarf: $dwarf_pct%"
+cmp_ok "$fp_pct" "<" 50 "fp: frame pointers lose the chain (the test discriminates)"
+
+# ---- forced failure: a stack deeper than the bytes copied ------------------
+ok "records with --call-graph dwarf,64" \
+	wp-record -q -F $F --call-graph dwarf,64 -o "$TMPD/s.wpd" -- "$TMPD/deep" -d 2
+S="$TMPD/s.wpd"
+is "$(jval "$S" '$j->{call_graph}')" "dwarf,64" "META call_graph is dwarf,64"
+strunc=$(jval "$S" '$j->{unwind}{truncated}')
+sstacks=$(jval "$S" '$j->{unwind}{stacks}')
+diag "dwarf,64: $strunc of $sstacks stacks truncated: $(jval "$S" 'join " ", map { "$_=$j->{unwind}{reasons}{$_}" } grep { $j->{unwind}{reasons}{$_} } sort keys %{$j->{unwind}{reasons}}')"
+cmp_ok "$strunc" ">" 0 "64 bytes of stack: unwinding failures are counted"
+cmp_ok "$(jval "$S" '$j->{unwind}{reasons}{dump_size}')" ">" 0 "... as dump_size (the stack goes on above the bytes copied)"
+wp-convert -f folded "$S" >"$TMPD/s.folded" 2>/dev/null
+marked=$(awk '/(^|;)\[truncated\];/ { n += $NF } END { print n + 0 }' "$TMPD/s.folded")
+is "$marked" "$(jval "$S" 'my $n = 0; $n += $_->{total} for grep { $_->{name} eq "[truncated]" } @{$j->{functions}}; $n')" \
+	"the folded stacks marked [truncated] are the report's [truncated] samples"
+cmp_ok "$marked" ">=" "$strunc" "every truncated stack is marked at its outermost end ($marked samples)"
+like "$(wp-report -n 0 "$S" 2>&1 >/dev/null)" 'larger --call-graph dwarf,SIZE' \
+	"wp-report says a larger SIZE helps"
+
+# ---- bad arguments ------------------------------------------------------------
+fails "--call-graph lbr is refused" wp-record -q --call-graph lbr -o "$TMPD/x.wpd" -- true
+fails "--call-graph dwarf,32 is below the minimum" wp-record -q --call-graph dwarf,32 -o "$TMPD/x.wpd" -- true
+fails "--call-graph dwarf,70000 is above the maximum" wp-record -q --call-graph dwarf,70000 -o "$TMPD/x.wpd" -- true
+
+done_testing
