@@ -12,6 +12,12 @@
  * address. With properly nested scopes that is the innermost one: any
  * range starting between the innermost scope's start and the address
  * belongs to a scope nested inside it.
+ *
+ * The line table is copied out of libdw's into two dense arrays (the
+ * addresses, then file and line), so that a binary search touches few
+ * cache lines: libdw's rows are ~50 bytes each. Node names are read from
+ * DWARF the first time a lookup returns them (dwarf_attr_integrate follows
+ * abstract origins: most nodes are never asked for).
  */
 #include "report/dwarf.h"
 
@@ -38,9 +44,16 @@
 struct node {
 	uint32_t parent;     /* NO_NODE: a root (a subprogram) */
 	uint32_t r_off, r_n; /* its ranges in cu->own */
-	const char *name;
+	const char *name;    /* when named */
+	Dwarf_Off die;       /* to name it */
 	uint32_t call_file, call_line; /* inlined: where it was called */
-	bool inlined;
+	bool inlined, named;
+};
+
+/* A line-table row; end of a sequence: file NULL and line 0. */
+struct row {
+	const char *file;
+	uint32_t line;
 };
 
 struct range {
@@ -64,6 +77,9 @@ struct cu {
 	Dwarf_Files *files;
 	size_t nfiles;
 	int version;
+	uint64_t *row_addr; /* sorted, as libdw's table */
+	struct row *rows;
+	size_t nrows;
 };
 
 struct cu_range {
@@ -219,6 +235,8 @@ void wp_dwarf__free(struct wp_dwarf *d)
 		free(d->cus[i].nodes);
 		free(d->cus[i].ranges);
 		free(d->cus[i].own);
+		free(d->cus[i].row_addr);
+		free(d->cus[i].rows);
 	}
 	free(d->cus);
 	free(d->cu_ranges);
@@ -295,7 +313,9 @@ static int add_node(struct cu *c, Dwarf_Die *die, uint32_t parent, uint32_t dept
 	n->parent = parent;
 	n->r_off = (uint32_t)first;
 	n->r_n = (uint32_t)(c->nown - first);
-	n->name = die_name(die);
+	n->name = NULL;
+	n->named = false;
+	n->die = dwarf_dieoffset(die);
 	n->inlined = inlined;
 	n->call_file = inlined ? attr_u32(die, DW_AT_call_file) : 0;
 	n->call_line = inlined ? attr_u32(die, DW_AT_call_line) : 0;
@@ -351,6 +371,40 @@ static int walk(struct cu *c, Dwarf_Die *parent_die, uint32_t parent, uint32_t d
 	return 0;
 }
 
+static int load_lines(struct cu *c)
+{
+	Dwarf_Lines *lines;
+	size_t n, i;
+
+	if (dwarf_getsrclines(&c->die, &lines, &n) != 0 || n == 0)
+		return 0;
+	c->row_addr = malloc(n * sizeof(*c->row_addr));
+	c->rows = malloc(n * sizeof(*c->rows));
+	if (!c->row_addr || !c->rows)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr a = 0;
+		bool end = false;
+		int ln = 0;
+		const char *f;
+
+		if (!l || dwarf_lineaddr(l, &a))
+			continue;
+		dwarf_lineendsequence(l, &end);
+		if (i && a < c->row_addr[c->nrows - 1])
+			continue; /* libdw sorts them: never happens */
+		c->row_addr[c->nrows] = a;
+		f = end ? NULL : dwarf_linesrc(l, NULL, NULL);
+		c->rows[c->nrows].file = f && strcmp(f, "???") != 0 ? f : NULL;
+		c->rows[c->nrows].line = !end && dwarf_lineno(l, &ln) == 0 && ln > 0 ? (uint32_t)ln : 0;
+		if (end)
+			c->rows[c->nrows].file = NULL;
+		c->nrows++;
+	}
+	return 0;
+}
+
 static int load_cu(struct wp_dwarf *d, struct cu *c)
 {
 	int ret;
@@ -366,7 +420,7 @@ static int load_cu(struct wp_dwarf *d, struct cu *c)
 		c->files = NULL;
 		c->nfiles = 0;
 	}
-	return 0;
+	return load_lines(c);
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -430,6 +484,35 @@ static uint32_t innermost(const struct cu *c, uint64_t addr)
 	return NO_NODE;
 }
 
+/* The row for addr: the last at or before it, unless it ends a sequence. */
+static const struct row *find_row(const struct cu *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->row_addr[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || (!c->rows[lo - 1].file && !c->rows[lo - 1].line))
+		return NULL;
+	return &c->rows[lo - 1];
+}
+
+static const char *node_name(struct wp_dwarf *d, struct node *n)
+{
+	Dwarf_Die die;
+
+	if (!n->named) {
+		n->named = true;
+		n->name = dwarf_offdie(d->dw, n->die, &die) ? die_name(&die) : NULL;
+	}
+	return n->name;
+}
+
 static const char *cu_file(const struct cu *c, uint32_t idx)
 {
 	const char *s;
@@ -445,7 +528,7 @@ size_t wp_dwarf__lookup(struct wp_dwarf *d, uint64_t vaddr, struct wp_dwarf_fram
 			size_t max)
 {
 	struct cu *c;
-	Dwarf_Line *line;
+	const struct row *row;
 	uint32_t id;
 	size_t n = 0;
 
@@ -461,19 +544,15 @@ size_t wp_dwarf__lookup(struct wp_dwarf *d, uint64_t vaddr, struct wp_dwarf_fram
 	out[0].name = NULL;
 	out[0].file = NULL;
 	out[0].line = 0;
-	line = dwarf_getsrc_die(&c->die, vaddr);
-	if (line) {
-		int ln = 0;
-		const char *f = dwarf_linesrc(line, NULL, NULL);
-
-		out[0].file = f && strcmp(f, "???") != 0 ? f : NULL;
-		if (dwarf_lineno(line, &ln) == 0 && ln > 0)
-			out[0].line = (uint32_t)ln;
+	row = find_row(c, vaddr);
+	if (row) {
+		out[0].file = row->file;
+		out[0].line = row->line;
 	}
 	id = innermost(c, vaddr);
 	if (id == NO_NODE)
-		return line ? 1 : 0;
-	out[0].name = c->nodes[id].name;
+		return row ? 1 : 0;
+	out[0].name = node_name(d, &c->nodes[id]);
 	n = 1;
 	while (c->nodes[id].inlined && c->nodes[id].parent != NO_NODE) {
 		const struct node *in = &c->nodes[id];
@@ -484,7 +563,7 @@ size_t wp_dwarf__lookup(struct wp_dwarf *d, uint64_t vaddr, struct wp_dwarf_fram
 		out[k].file = cu_file(c, in->call_file);
 		out[k].line = in->call_line;
 		id = in->parent;
-		out[k].name = c->nodes[id].name;
+		out[k].name = node_name(d, &c->nodes[id]);
 		if (n < max)
 			n++;
 	}
