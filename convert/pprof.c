@@ -13,9 +13,10 @@
  *                off-CPU group's leaf is its "[off-cpu:REASON]" frame),
  *                values per type, labels pid, tid (numbers), thread (name)
  *                and kind (on-cpu / off-cpu)
- *   location     one per frame used; line[] holds the frame's function,
- *                inlined callee first (one line per location until DWARF
- *                inline frames are resolved)
+ *   location     one per distinct (inlined frames..., frame) run of a stack:
+ *                line[] holds their functions, inlined callee first and
+ *                the function they are inlined into last (the resolver's
+ *                WP_FRAME_INLINED frames); no address (function level)
  *   function     name, system_name, filename (the binary)
  *   mapping      one per binary the frames name: range, offset, path and
  *                build-id of its first recorded mapping; has_functions set
@@ -128,15 +129,22 @@ struct pprof {
 	const struct wp_profile *p;
 	struct strtab st;
 	struct wpd_buf prof, msg, sub, packed;
-	uint32_t *loc_of;     /* frame id -> location id (0: none yet) */
+	uint32_t *loc_of;     /* frame id -> function id (0: none yet) */
 	uint32_t *mapping_of; /* frame id -> mapping id (0: none) */
 	uint64_t *used;       /* frame ids used, in first-use order */
 	size_t nused, used_cap;
+	/* locations: runs of frame ids (inlined first), by id - 1 */
+	uint32_t *loc_frames;
+	size_t nloc_frames, loc_frames_cap;
+	uint32_t *loc_off, *loc_n;
+	size_t nlocs, loc_off_cap, loc_n_cap;
+	struct wp_map loc_index; /* hash of the run -> location index (probed) */
 	/* mappings by module name */
 	const char **mod_names;
 	size_t nmods, mods_cap;
 	struct wp_map mod_index; /* hash(module) -> mapping index (probed) */
 	double period_ns;
+	bool inline_locs; /* some location has inlined frames */
 	bool oom;
 };
 
@@ -169,8 +177,8 @@ static uint32_t module_mapping(struct pprof *pp, const char *mod)
 	return (uint32_t)++pp->nmods;
 }
 
-/* Location id of a frame (made on first use; 1-based). */
-static uint32_t location(struct pprof *pp, uint32_t frame)
+/* Function id of a frame (made on first use; 1-based). */
+static uint32_t function(struct pprof *pp, uint32_t frame)
 {
 	if (pp->loc_of[frame])
 		return pp->loc_of[frame];
@@ -182,6 +190,38 @@ static uint32_t location(struct pprof *pp, uint32_t frame)
 	pp->loc_of[frame] = (uint32_t)pp->nused;
 	pp->mapping_of[frame] = module_mapping(pp, wp_profile__frame(pp->p, frame)->module);
 	return pp->loc_of[frame];
+}
+
+/* Location id of a run of frames (inlined ones first), made on first use. */
+static uint32_t location(struct pprof *pp, const uint32_t *fr, size_t n)
+{
+	uint64_t h = wp_hash_bytes(fr, n * sizeof(*fr), 0x10c), idx;
+	size_t i;
+
+	for (;; h = wp_hash64(h + 1)) {
+		if (!wp_map__get(&pp->loc_index, h, &idx))
+			break;
+		if (pp->loc_n[idx] == n &&
+		    memcmp(pp->loc_frames + pp->loc_off[idx], fr, n * sizeof(*fr)) == 0)
+			return (uint32_t)idx + 1;
+	}
+	if (WP_GROW(pp->loc_frames, pp->loc_frames_cap, pp->nloc_frames + n) ||
+	    WP_GROW(pp->loc_off, pp->loc_off_cap, pp->nlocs + 1) ||
+	    WP_GROW(pp->loc_n, pp->loc_n_cap, pp->nlocs + 1) ||
+	    wp_map__put(&pp->loc_index, h, pp->nlocs)) {
+		pp->oom = true;
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		function(pp, fr[i]);
+		pp->loc_frames[pp->nloc_frames + i] = fr[i];
+	}
+	pp->loc_off[pp->nlocs] = (uint32_t)pp->nloc_frames;
+	pp->loc_n[pp->nlocs] = (uint32_t)n;
+	if (n > 1)
+		pp->inline_locs = true;
+	pp->nloc_frames += n;
+	return (uint32_t)++pp->nlocs;
 }
 
 static void value_type(struct pprof *pp, uint32_t field, const char *type, const char *unit)
@@ -220,9 +260,17 @@ static void write_sample(struct pprof *pp, const struct wp_group *g)
 	/* location_id: packed, leaf first */
 	wpd_buf__reset(&pp->packed);
 	if (tag != UINT32_MAX)
-		wpd_buf__put_varint(&pp->packed, location(pp, tag));
-	for (k = 0; k < g->nframes; k++)
-		wpd_buf__put_varint(&pp->packed, location(pp, fr[k]));
+		wpd_buf__put_varint(&pp->packed, location(pp, &tag, 1));
+	for (k = 0; k < g->nframes;) {
+		uint32_t start = k;
+
+		/* inlined frames share the location of the frame they are in */
+		while (k + 1 < g->nframes &&
+		       (wp_profile__frame(pp->p, fr[k])->flags & WP_FRAME_INLINED))
+			k++;
+		wpd_buf__put_varint(&pp->packed, location(pp, fr + start, k - start + 1));
+		k++;
+	}
 	if (pp->packed.len)
 		pb_bytes(&pp->msg, 1, pp->packed.data, pp->packed.len);
 	wpd_buf__reset(&pp->packed);
@@ -317,6 +365,7 @@ static void write_mappings(struct pprof *pp, uint32_t main_mapping)
 			pb_u64(&pp->msg, 5, (uint64_t)str_idz(&pp->st, mod));
 		}
 		pb_bool(&pp->msg, 7, true); /* has_functions */
+		pb_bool(&pp->msg, 10, pp->inline_locs); /* has_inline_frames */
 		pb_msg(&pp->prof, 3, &pp->msg);
 	}
 }
@@ -325,9 +374,10 @@ static void write_locations(struct pprof *pp, uint32_t main_mapping)
 {
 	size_t i;
 
-	for (i = 0; i < pp->nused; i++) {
-		uint32_t frame = (uint32_t)pp->used[i];
-		uint32_t m = pp->mapping_of[frame];
+	for (i = 0; i < pp->nlocs; i++) {
+		const uint32_t *fr = pp->loc_frames + pp->loc_off[i];
+		uint32_t n = pp->loc_n[i], k;
+		uint32_t m = pp->mapping_of[fr[n - 1]];
 
 		if (m == main_mapping)
 			m = 1;
@@ -336,10 +386,12 @@ static void write_locations(struct pprof *pp, uint32_t main_mapping)
 		wpd_buf__reset(&pp->msg);
 		pb_u64(&pp->msg, 1, i + 1);
 		pb_u64(&pp->msg, 2, m);
-		/* Line: inlined callees first, the function itself last */
-		wpd_buf__reset(&pp->sub);
-		pb_u64(&pp->sub, 1, i + 1); /* function id = location id */
-		pb_msg(&pp->msg, 4, &pp->sub);
+		/* Line: inlined callees first, the function they are in last */
+		for (k = 0; k < n; k++) {
+			wpd_buf__reset(&pp->sub);
+			pb_u64(&pp->sub, 1, pp->loc_of[fr[k]]);
+			pb_msg(&pp->msg, 4, &pp->sub);
+		}
 		pb_msg(&pp->prof, 4, &pp->msg);
 	}
 	for (i = 0; i < pp->nused; i++) {
@@ -453,6 +505,10 @@ out:
 	free(pp.loc_of);
 	free(pp.mapping_of);
 	free(pp.used);
+	free(pp.loc_frames);
+	free(pp.loc_off);
+	free(pp.loc_n);
+	wp_map__release(&pp.loc_index);
 	free(pp.mod_names);
 	wp_map__release(&pp.mod_index);
 	return ret;

@@ -52,6 +52,33 @@ like "$(go tool pprof -raw -symbolize=none "$TMPD/r.pb.gz" 2>/dev/null | sed -n 
 	"1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ [^ ]*/burn [0-9a-f]{40} \[FN\]" \
 	"go tool pprof: burn is the main mapping, with its build-id"
 
+# pprof: inlined functions share their caller's Location, callee first
+cat >"$TMPD/inl.c" <<'C'
+#include <stdio.h>
+static volatile unsigned long sink;
+static inline __attribute__((always_inline)) unsigned long inner(unsigned long x)
+{ for (int i = 0; i < 1000; i++) x = x * 6364136223846793005ul + 1; return x; }
+static inline __attribute__((always_inline)) unsigned long middle(unsigned long x)
+{ return inner(x) ^ inner(x + 1); }
+__attribute__((noinline)) void outer(void) { sink = middle(sink); }
+int main(void) { for (long i = 0; i < 300000; i++) outer(); printf("%lu\n", sink); return 0; }
+C
+if ${CC:-cc} -O2 -g -fno-omit-frame-pointer -o "$TMPD/inl" "$TMPD/inl.c"; then
+	ok "records an -O2 program with inlined functions" \
+		wp-record -q -F $F -o "$TMPD/inl.wpd" -- "$TMPD/inl"
+	ok "-f pprof" wp-convert -f pprof -o "$TMPD/inl.pb.gz" "$TMPD/inl.wpd"
+	like "$(go tool pprof -raw -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null)" \
+		"M=1 inner inl:0 s=0
+ +middle inl:0 s=0
+ +outer inl:0 s=0" "one Location: inner, middle (inlined) then outer, which they are in"
+	like "$(go tool pprof -top -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null)" \
+		"inner \(inline\)" "go tool pprof: inner is shown as inlined"
+	like "$(go tool pprof -raw -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null | sed -n '/^Mappings/,$p')" \
+		"1: .*/inl [0-9a-f]{40} \[FN\]" "the program is the main mapping"
+else
+	ok "a C compiler builds the inline workload" false
+fi
+
 ok "-f svg" wp-convert -f svg -o "$TMPD/r.svg" "$R"
 ok "-f speedscope" wp-convert -f speedscope -o "$TMPD/r.json" "$R"
 JS=$WP_SRC/tests/js

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Converting a recording vs perf's own tools, on equivalent recordings of
+# the same workload (tests/workloads/burn, one thread per CPU, -F Hz for
+# BENCH_SECONDS): `perf record -g` and wp-record, then
+#
+#   perf script        > /dev/null   (the text every perf-based converter parses)
+#   perf report --stdio > /dev/null
+#   wp-convert -f folded, -f svg, -f pprof, -f speedscope
+#
+# best wall time of BENCH_REPS runs, events/s (samples in the file over the
+# time) and peak RSS (GNU time's %M). Then the same wp-convert formats on a
+# synthetic recording of BENCH_SAMPLES samples (default 5,000,000; 64
+# threads, 4096 stacks of a real binary: tests/unit/report_fixture.c), where
+# start-up costs vanish and streaming shows: memory must stay flat.
+#
+# Targets: wp-convert -f svg >= 10x perf script's events/s and >= 1,000,000
+# samples/s on the synthetic file. BENCH_STRICT=1: exit 1 when one is missed.
+set -u
+: "${WP_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${WP_BUILD:=$WP_SRC/build}"
+: "${WP_BIN:=$WP_BUILD/bin}"
+F=${BENCH_FREQ:-999}
+SECS=${BENCH_SECONDS:-30}
+REPS=${BENCH_REPS:-3}
+N=${BENCH_SAMPLES:-5000000}
+THREADS=${BENCH_THREADS:-$(nproc)}
+WL=$WP_BUILD/tests/workloads
+TIME=/usr/bin/time
+
+die() { echo "convert-vs-perf: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (BPF and perf events)"
+command -v perf >/dev/null || die "perf is not installed (apt-get install linux-perf)"
+[ -x "$TIME" ] || die "GNU time is not installed (apt-get install time)"
+[ -x "$WP_BIN/wp-record" ] && [ -x "$WP_BIN/wp-convert" ] && [ -x "$WL/burn" ] ||
+	die "build first (make all tests)"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/wp-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+# best of REPS: "seconds peak_kb" of CMD... (stdout to /dev/null)
+best() {
+	local i b="" kb=0 line
+	for ((i = 0; i < REPS; i++)); do
+		"$TIME" -f "%e %M" -o "$T/t" "$@" >/dev/null 2>"$T/err" || die "failed: $* ($(tail -1 "$T/err"))"
+		line=$(tail -1 "$T/t")
+		if [ -z "$b" ] || awk -v a="${line% *}" -v b="$b" 'BEGIN { exit !(a < b) }'; then
+			b=${line% *}
+		fi
+		[ "${line#* }" -gt "$kb" ] && kb=${line#* }
+	done
+	echo "$b $kb"
+}
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
+row() { # NAME EVENTS "SECONDS KB"
+	local s=${3% *} kb=${3#* }
+	printf '%-26s %10d %9.3f %12s %10d\n' "$1" "$2" "$s" "$(rate "$2" "$s")" "$kb"
+}
+
+echo "# workload: burn -t $THREADS -s $SECS, -F $F Hz; best of $REPS; $(nproc) CPUs"
+perf record -q -g -F "$F" -o "$T/perf.data" -- "$WL/burn" -t "$THREADS" -s "$SECS" >/dev/null 2>&1 ||
+	die "perf record failed"
+"$WP_BIN/wp-record" -q -F "$F" -o "$T/wp.wpd" -- "$WL/burn" -t "$THREADS" -s "$SECS" >/dev/null ||
+	die "wp-record failed"
+np=$(perf script -i "$T/perf.data" -F tid 2>/dev/null | grep -c .)
+nw=$("$WP_BIN/wp-report" --json -n 1 "$T/wp.wpd" 2>/dev/null |
+	perl -MJSON::PP -0777 -ne 'print decode_json($_)->{samples}')
+echo "# samples: perf.data $np, wp.wpd $nw; files: perf.data $(wc -c <"$T/perf.data") bytes, wp.wpd $(wc -c <"$T/wp.wpd") bytes"
+printf '%-26s %10s %9s %12s %10s\n' tool events seconds events/s peak_kb
+ps=$(best perf script -i "$T/perf.data")
+pr=$(best perf report --stdio -i "$T/perf.data")
+row "perf script" "$np" "$ps"
+row "perf report --stdio" "$np" "$pr"
+declare -A wp
+for f in folded svg pprof speedscope; do
+	wp[$f]=$(best "$WP_BIN/wp-convert" -f "$f" -o "$T/out.$f" "$T/wp.wpd")
+	row "wp-convert -f $f" "$nw" "${wp[$f]}"
+done
+ps_rate=$(rate "$np" "${ps% *}")
+pr_rate=$(rate "$np" "${pr% *}")
+svg_rate=$(rate "$nw" "${wp[svg]% *}")
+rc=0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+echo "# wp-convert -f svg vs perf script: $(ratio "$svg_rate" "$ps_rate")x events/s; vs perf report --stdio: $(ratio "$svg_rate" "$pr_rate")x"
+echo "# wp-convert -f folded vs perf script: $(ratio "$(rate "$nw" "${wp[folded]% *}")" "$ps_rate")x"
+if awk -v a="$svg_rate" -v b="$ps_rate" 'BEGIN { exit !(a < 10 * b) }'; then
+	echo "convert-vs-perf: wp-convert -f svg is less than 10x perf script" >&2
+	rc=1
+fi
+
+# ---- the synthetic recording: throughput and flat memory ------------------------
+gen=$WP_BUILD/tests/unit/report_fixture.t
+if [ -x "$gen" ] && WP_FIXTURE_DIR="$T/big" WP_FIXTURE_BIG="$N" "$gen" >/dev/null 2>&1; then
+	echo "# synthetic: $N samples, 64 threads, 4096 stacks ($(wc -c <"$T/big/big.wpd") bytes)"
+	printf '%-26s %10s %9s %12s %10s\n' tool samples seconds samples/s peak_kb
+	for f in folded svg pprof; do
+		r=$(best "$WP_BIN/wp-convert" -f "$f" -o "$T/big.$f" "$T/big/big.wpd")
+		row "wp-convert -f $f" "$N" "$r"
+		[ "$f" = svg ] && big_svg=$r
+	done
+	if [ "$(rate "$N" "${big_svg% *}")" -lt 1000000 ]; then
+		echo "convert-vs-perf: -f svg below 1,000,000 samples/s" >&2
+		rc=1
+	fi
+	# memory must not grow with the samples: a tenth of them, same peak;
+	# the difference in time is the per-sample cost without start-up
+	if WP_FIXTURE_DIR="$T/small" WP_FIXTURE_BIG=$((N / 10)) "$gen" >/dev/null 2>&1; then
+		r=$(best "$WP_BIN/wp-convert" -f svg -o "$T/small.svg" "$T/small/big.wpd")
+		row "wp-convert -f svg (N/10)" $((N / 10)) "$r"
+		echo "# -f svg marginal: $(rate $((N - N / 10)) "$(awk -v a="${big_svg% *}" -v b="${r% *}" 'BEGIN { print a - b }')") samples/s; peak memory ${r#* } KB at N/10, ${big_svg#* } KB at N"
+	fi
+else
+	echo "convert-vs-perf: cannot write the synthetic recording (make tests)" >&2
+fi
+[ "${BENCH_STRICT:-0}" = 1 ] && exit $rc
+exit 0
