@@ -11,9 +11,10 @@
  * volatile sink), so no call becomes a tail call and no frame
  * disappears. The frames use some stack (arrays) to look like real code.
  *
- *   deep [-d SECONDS] [-t THREADS]
- *        burn the CPU for SECONDS (default 2) in main, or in THREADS
- *        threads while main waits
+ *   deep [-d SECONDS | -n ROUNDS] [-t THREADS]
+ *        burn the CPU for SECONDS (default 2), or ROUNDS rounds of fixed
+ *        work (then print "elapsed SECONDS"), in main or in each of
+ *        THREADS threads while main waits
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 static volatile uint64_t sink;
+static long rounds; /* -n: rounds of work per thread, 0: until a time */
 
 static double now(void)
 {
@@ -36,8 +38,9 @@ static double now(void)
 __attribute__((noinline)) static uint64_t deep_leaf(uint64_t x, double until)
 {
 	uint64_t h = x;
+	long n = 0;
 
-	while (now() < until) {
+	while (rounds ? n++ < rounds : now() < until) {
 		for (int i = 0; i < 200000; i++)
 			h = h * 6364136223846793005ull + 1442695040888963407ull;
 		sink = h;
@@ -92,13 +95,16 @@ __attribute__((noinline)) static void *deep_thread(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t th[64];
-	double secs = 2;
+	double secs = 2, t0 = now();
 	int c, nthreads = 0, i;
 
-	while ((c = getopt(argc, argv, "d:t:")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:t:")) != -1) {
 		switch (c) {
 		case 'd':
 			secs = atof(optarg);
+			break;
+		case 'n':
+			rounds = atol(optarg);
 			break;
 		case 't':
 			nthreads = atoi(optarg);
@@ -106,7 +112,7 @@ int main(int argc, char **argv)
 				nthreads = 64;
 			break;
 		default:
-			fprintf(stderr, "usage: deep [-d SECONDS] [-t THREADS]\n");
+			fprintf(stderr, "usage: deep [-d SECONDS | -n ROUNDS] [-t THREADS]\n");
 			return 2;
 		}
 	}
@@ -119,5 +125,7 @@ int main(int argc, char **argv)
 	if (!nthreads)
 		sink = deep_a((uint64_t)argc, until);
 	printf("done %llu\n", (unsigned long long)(sink & 0xff));
+	if (rounds)
+		printf("elapsed %.6f\n", now() - t0);
 	return 0;
 }
