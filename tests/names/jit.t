@@ -37,8 +37,9 @@ const t0 = Date.now(); let s = 0;
 while (Date.now() - t0 < 1500) s += wpHotLoop(100000);
 console.log("pid " + process.pid + " " + s);
 JS
+	# (in $TMPD: node writes an isolate-*.log into its working directory)
 	ok "records node --perf-basic-prof" \
-		wp-record -F 499 -o "$TMPD/n.wpd" -- node --perf-basic-prof "$TMPD/hot.js"
+		bash -c 'cd "$1" && wp-record -F 499 -o n.wpd -- node --perf-basic-prof hot.js' _ "$TMPD"
 	npid=$(pid_line "$TMPD/out" | cut -d' ' -f1)
 	rm -f "/tmp/perf-$npid.map"
 	n=$(names "$TMPD/n.wpd")
