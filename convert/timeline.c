@@ -207,9 +207,11 @@ int wp_timeline__build(struct wp_timeline *t, struct wp_convert_ctx *c)
 	}
 	t->n = out;
 	wp_map__release(&t->index); /* indexes are stale from here on */
-	qsort(t->threads, t->n, sizeof(*t->threads), thread_cmp);
+	if (t->n > 1)
+		qsort(t->threads, t->n, sizeof(*t->threads), thread_cmp);
 	for (i = 0; i < t->n; i++)
-		qsort(t->threads[i].runs, t->threads[i].n, sizeof(struct tl_run), run_cmp);
+		if (t->threads[i].n > 1)
+			qsort(t->threads[i].runs, t->threads[i].n, sizeof(struct tl_run), run_cmp);
 	return 0;
 }
 

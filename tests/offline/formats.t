@@ -180,8 +180,12 @@ for s in samples count cpu off-cpu wall nanoseconds pid tid thread fx_b fx_kinne
 done
 ok "pprof: sched.wpd" conv pprof "$FX/sched.wpd"
 ok "pprof: hostile.wpd" conv pprof "$FX/hostile.wpd"
-ok "pprof: an empty selection" conv pprof "$FX/full.wpd" --pid 999
-like "$(cat "$TMPD/err")" "no samples selected" "pprof: an empty selection is warned about"
+for f in pprof speedscope chrome svg; do
+	ok "$f: an empty selection" conv $f "$FX/full.wpd" --pid 999
+	like "$(cat "$TMPD/err")" "no samples selected" "$f: an empty selection is warned about"
+done
+is "$(jget "$TMPD/o.speedscope" 'scalar @{$d->{profiles}}')" 0 "speedscope: no profile"
+is "$(jget "$TMPD/o.chrome" 'scalar @{$d->{traceEvents}}')" 0 "chrome: no event"
 
 # ---- hostile names in JSON ------------------------------------------------------------
 for f in speedscope chrome; do
