@@ -677,12 +677,13 @@ static int record__run(struct record *r)
 		const struct wp_symcap_stats *ys = wp_out__symbols_stats(r->out);
 
 		pr_info("names stored: %llu functions and %llu inline/line entries of %llu "
-			"binaries (%llu unnamed), %llu JIT symbols of %llu processes; %llu bytes "
-			"before compression, %.1f ms",
+			"binaries (%llu unnamed), %llu JIT symbols of %llu processes: %llu bytes "
+			"in the file (%llu before compression, names excluded), %.1f ms",
 			(unsigned long long)ys->symbols, (unsigned long long)ys->srclines,
 			(unsigned long long)ys->binaries, (unsigned long long)ys->unnamed,
 			(unsigned long long)ys->jit_symbols, (unsigned long long)ys->jit_procs,
-			(unsigned long long)ys->raw_bytes, ys->ns / 1e6);
+			(unsigned long long)ys->file_bytes, (unsigned long long)ys->raw_bytes,
+			ys->ns / 1e6);
 	}
 	if (r->target.child)
 		report_command(r);

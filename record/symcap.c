@@ -748,12 +748,17 @@ int wp_symcap__write(struct wp_symcap *c, struct wpd_writer *w, wp_symcap_intern
 	struct wp_symbolizer *s = NULL;
 	struct wp_symbolizer_opts so = { 0 };
 	struct utsname u;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = mono_ns(), bytes;
 	size_t i;
 	int err = 0, verbosity = wp_log_verbosity;
 
 	if (!c)
 		return 0;
+	/* whole blocks before and after: what the names cost in the file */
+	err = wpd_writer__flush(w);
+	if (err)
+		return err;
+	bytes = wpd_writer__bytes(w);
 	wpd_symbols_builder__init(&sb);
 	for (i = 0; i < c->njits && !err; i++)
 		err = write_jit(c, &c->jits[i], w, &sb, intern, ctx);
@@ -774,6 +779,9 @@ int wp_symcap__write(struct wp_symcap *c, struct wpd_writer *w, wp_symcap_intern
 	}
 	wp_symbolizer__free(s);
 	wpd_symbols_builder__release(&sb);
+	if (!err)
+		err = wpd_writer__flush(w);
+	c->st.file_bytes = wpd_writer__bytes(w) - bytes;
 	c->st.ns = mono_ns() - t0;
 	return err;
 }

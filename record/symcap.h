@@ -38,6 +38,8 @@ struct wp_symcap_stats {
 	uint64_t jit_procs;     /* processes with JITSYM records */
 	uint64_t jit_symbols;   /* JITSYM entries */
 	uint64_t raw_bytes;     /* of those records (uncompressed, strings excluded) */
+	uint64_t file_bytes;    /* the file grew by this much for them (compressed,
+				 * their strings included; whole blocks) */
 	uint64_t files_kept;    /* descriptors held during the recording */
 	uint64_t ns;            /* time wp_symcap__write() took */
 };
