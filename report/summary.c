@@ -128,6 +128,42 @@ static const unsigned int reason_order[] = {
 	WPD_OFF_SLEEP, WPD_OFF_BLOCKED, WPD_OFF_PREEMPTED, WPD_OFF_OTHER, WPD_OFF_UNKNOWN,
 };
 
+/*
+ * Frame-pointer stacks that stop short: code built without frame pointers
+ * (gcc -O2's default, most distributions' libraries) hides its callers.
+ * After resolve: when fewer than half of the user stacks end at main or at
+ * a process's or thread's start, say that --call-graph dwarf would help.
+ */
+static void fp_hint(const struct wp_profile *p, FILE *f)
+{
+	static const char *const roots[] = {
+		"main", "_start", "__libc_start_main", "__libc_start_call_main",
+		"start_thread", "clone", "clone3", "__clone", "__clone3", "thread_start",
+	};
+	const char *cg = wp_profile__meta_str(p, WPD_META_CALL_GRAPH);
+	uint64_t user = 0, rooted = 0;
+	size_t i, k;
+
+	if (!cg || strcmp(cg, "fp") != 0 || !wp_profile__nframes(p))
+		return;
+	for (i = 0; i < wp_profile__ngroups(p); i++) {
+		const struct wp_group *g = wp_profile__group(p, i);
+		const struct wp_frame *fr;
+
+		if (g->nframes <= g->nkernel)
+			continue; /* no user frames: a kernel thread */
+		fr = wp_profile__frame(p, wp_profile__group_frames(p, g)[g->nframes - 1]);
+		user += g->count;
+		for (k = 0; k < sizeof(roots) / sizeof(roots[0]); k++)
+			if (!strcmp(fr->name, roots[k]))
+				rooted += g->count;
+	}
+	if (user >= 20 && rooted * 2 < user)
+		fprintf(f, "# %-13s only %.1f%% of the user stacks reach main or a thread's start: "
+			"the code lacks frame pointers? wp-record --call-graph dwarf unwinds "
+			"without them\n", "hint:", 100.0 * (double)rooted / (double)user);
+}
+
 /* "# unwind:" stacks unwound from USTACK_DUMP records, how each ended */
 static void unwind_text(const struct wp_profile *p, FILE *f)
 {
@@ -334,6 +370,7 @@ void wp_summary__text(const struct wp_profile *p, const char *path, FILE *f)
 	sched_text(p, f);
 	line_str(f, "call graph:", wp_profile__meta_str(p, WPD_META_CALL_GRAPH));
 	unwind_text(p, f);
+	fp_hint(p, f);
 	if (wp_profile__stat_u64(p, WPD_STAT_EXIT_STATUS, &v))
 		fprintf(f, "# %-13s %" PRId64 "\n", "exit status:", (int64_t)v);
 
