@@ -6,6 +6,7 @@
 #   perf script        > /dev/null   (the text every perf-based converter parses)
 #   perf report --stdio > /dev/null
 #   wp-convert -f folded, -f svg, -f pprof, -f speedscope
+#   wp-convert -f svg --no-inline (no DWARF: the start-up is symbol tables only)
 #
 # best wall time of BENCH_REPS runs, events/s (samples in the file over the
 # time) and peak RSS (GNU time's %M). Then the same wp-convert formats on a
@@ -19,7 +20,7 @@ set -u
 : "${WP_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${WP_BUILD:=$WP_SRC/build}"
 : "${WP_BIN:=$WP_BUILD/bin}"
-F=${BENCH_FREQ:-999}
+F=${BENCH_FREQ:-1999}
 SECS=${BENCH_SECONDS:-30}
 REPS=${BENCH_REPS:-3}
 N=${BENCH_SAMPLES:-5000000}
@@ -75,13 +76,15 @@ for f in folded svg pprof speedscope; do
 	wp[$f]=$(best "$WP_BIN/wp-convert" -f "$f" -o "$T/out.$f" "$T/wp.wpd")
 	row "wp-convert -f $f" "$nw" "${wp[$f]}"
 done
+wp[svgni]=$(best "$WP_BIN/wp-convert" -f svg --no-inline -o "$T/out.svgni" "$T/wp.wpd")
+row "wp-convert -f svg --no-inline" "$nw" "${wp[svgni]}"
 ps_rate=$(rate "$np" "${ps% *}")
 pr_rate=$(rate "$np" "${pr% *}")
 svg_rate=$(rate "$nw" "${wp[svg]% *}")
 rc=0
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 echo "# wp-convert -f svg vs perf script: $(ratio "$svg_rate" "$ps_rate")x events/s; vs perf report --stdio: $(ratio "$svg_rate" "$pr_rate")x"
-echo "# wp-convert -f folded vs perf script: $(ratio "$(rate "$nw" "${wp[folded]% *}")" "$ps_rate")x"
+echo "# wp-convert -f folded vs perf script: $(ratio "$(rate "$nw" "${wp[folded]% *}")" "$ps_rate")x; -f svg --no-inline vs perf script: $(ratio "$(rate "$nw" "${wp[svgni]% *}")" "$ps_rate")x"
 if awk -v a="$svg_rate" -v b="$ps_rate" 'BEGIN { exit !(a < 10 * b) }'; then
 	echo "convert-vs-perf: wp-convert -f svg is less than 10x perf script" >&2
 	rc=1
