@@ -25,6 +25,10 @@ leaf_stats() {
 	} END { printf "%d %d\n", all, full }' "$1"
 }
 
+# folded on-CPU stacks, counted in samples (whether or not off-CPU time
+# was recorded too)
+fold() { wp-convert -f folded --on-cpu --unit samples "$1" 2>/dev/null; }
+
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'; }
 
 ok "builds the workload without frame pointers" \
@@ -48,7 +52,7 @@ is "$(jval "$D" 'my $n = $j->{unwind}{complete}; $n += $_ for values %{$j->{unwi
 like "$(wp-report -n 0 "$D" 2>/dev/null)" '# unwind: +[0-9]+ stacks, [0-9]+ complete' \
 	"the header has an unwind: line"
 
-wp-convert -f folded "$D" >"$TMPD/d.folded" 2>/dev/null
+fold "$D" >"$TMPD/d.folded"
 read -r leaf full < <(leaf_stats "$TMPD/d.folded" "main;$CHAIN")
 dwarf_pct=$(pct "$full" "$leaf")
 diag "dwarf: $full of $leaf deep_leaf samples have main;$CHAIN ($dwarf_pct%)"
@@ -62,7 +66,7 @@ diag "dwarf: $truncated folded lines end in [truncated]"
 # ---- threads: from the thread's start --------------------------------------
 ok "records threads with --call-graph dwarf" \
 	wp-record -q -F $F --call-graph dwarf -o "$TMPD/t.wpd" -- "$TMPD/deep" -d 2 -t 2
-wp-convert -f folded "$TMPD/t.wpd" >"$TMPD/t.folded" 2>/dev/null
+fold "$TMPD/t.wpd" >"$TMPD/t.folded"
 read -r tleaf tfull < <(leaf_stats "$TMPD/t.folded" "start_thread;deep_thread;$CHAIN")
 diag "threads: $tfull of $tleaf deep_leaf samples have start_thread;deep_thread;$CHAIN"
 cmp_ok "$(pct "$tfull" "$tleaf")" ">=" 90 "threads: >= 90% carry the chain up to start_thread"
@@ -72,7 +76,7 @@ ok "records with --call-graph fp" \
 	wp-record -q -F $F --call-graph fp -o "$TMPD/f.wpd" -- "$TMPD/deep" -d 3
 is "$(jval "$TMPD/f.wpd" '$j->{call_graph}')" "fp" "META call_graph is fp"
 is "$(jval "$TMPD/f.wpd" 'defined $j->{unwind} ? 1 : 0')" 0 "no unwind counters without dumps"
-wp-convert -f folded "$TMPD/f.wpd" >"$TMPD/f.folded" 2>/dev/null
+fold "$TMPD/f.wpd" >"$TMPD/f.folded"
 read -r fleaf ffull < <(leaf_stats "$TMPD/f.folded" "main;$CHAIN")
 fp_pct=$(pct "$ffull" "$fleaf")
 diag "fp: $ffull of $fleaf deep_leaf samples have main;$CHAIN ($fp_pct%), dwarf: $dwarf_pct%"
@@ -88,9 +92,9 @@ sstacks=$(jval "$S" '$j->{unwind}{stacks}')
 diag "dwarf,64: $strunc of $sstacks stacks truncated: $(jval "$S" 'join " ", map { "$_=$j->{unwind}{reasons}{$_}" } grep { $j->{unwind}{reasons}{$_} } sort keys %{$j->{unwind}{reasons}}')"
 cmp_ok "$strunc" ">" 0 "64 bytes of stack: unwinding failures are counted"
 cmp_ok "$(jval "$S" '$j->{unwind}{reasons}{dump_size}')" ">" 0 "... as dump_size (the stack goes on above the bytes copied)"
-wp-convert -f folded "$S" >"$TMPD/s.folded" 2>/dev/null
+fold "$S" >"$TMPD/s.folded"
 marked=$(awk '/(^|;)\[truncated\];/ { n += $NF } END { print n + 0 }' "$TMPD/s.folded")
-is "$marked" "$(jval "$S" 'my $n = 0; $n += $_->{total} for grep { $_->{name} eq "[truncated]" } @{$j->{functions}}; $n')" \
+is "$marked" "$(jval "$S" 'my $n = 0; $n += $_->{total} for grep { $_->{name} eq "[truncated]" } @{$j->{functions}}; $n' --on-cpu)" \
 	"the folded stacks marked [truncated] are the report's [truncated] samples"
 cmp_ok "$marked" ">=" "$strunc" "every truncated stack is marked at its outermost end ($marked samples)"
 like "$(wp-report -n 0 "$S" 2>&1 >/dev/null)" 'larger --call-graph dwarf,SIZE' \
