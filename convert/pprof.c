@@ -145,6 +145,7 @@ struct pprof {
 	struct wp_map mod_index; /* hash(module) -> mapping index (probed) */
 	double period_ns;
 	bool inline_locs; /* some location has inlined frames */
+	uint64_t value_cap; /* INT64_MAX / samples */
 	bool oom;
 };
 
@@ -274,8 +275,10 @@ static void write_sample(struct pprof *pp, const struct wp_group *g)
 	if (pp->packed.len)
 		pb_bytes(&pp->msg, 1, pp->packed.data, pp->packed.len);
 	wpd_buf__reset(&pp->packed);
-	for (k = 0; k < NVALUES; k++) /* int64 on the wire */
-		wpd_buf__put_varint(&pp->packed, v[k] > INT64_MAX ? INT64_MAX : v[k]);
+	/* int64 on the wire, and readers sum them: a hostile file's values are
+	 * capped so that no total can wrap */
+	for (k = 0; k < NVALUES; k++)
+		wpd_buf__put_varint(&pp->packed, v[k] > pp->value_cap ? pp->value_cap : v[k]);
 	pb_bytes(&pp->msg, 2, pp->packed.data, pp->packed.len);
 	label(pp, "pid", NULL, g->pid);
 	label(pp, "tid", NULL, g->tid);
@@ -458,6 +461,10 @@ int wp_convert_pprof(struct wp_convert_ctx *c)
 		goto out;
 	pp.period_ns = wp_profile__period_ns(p, NULL);
 
+	for (i = 0; i < ng; i++)
+		if (wp_conv_selected(c, wp_profile__group(p, i)) && wp_profile__group(p, i)->count)
+			pp.value_cap++;
+	pp.value_cap = INT64_MAX / (pp.value_cap ? pp.value_cap : 1);
 	value_type(&pp, 1, "samples", "count");
 	value_type(&pp, 1, "cpu", "nanoseconds");
 	value_type(&pp, 1, "off-cpu", "nanoseconds");

@@ -10,6 +10,12 @@
 
 #define MIN_SHARE 0.0001 /* nodes under 0.01% of the selection are not shown */
 
+/* Sums saturate: a hostile file's durations must not wrap around. */
+static void sat_add(uint64_t *a, uint64_t b)
+{
+	*a = *a + b < *a ? UINT64_MAX : *a + b;
+}
+
 static int tree_init(struct wp_sw_tree *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -54,13 +60,13 @@ static int tree_add(struct wp_sw_tree *t, const uint32_t *path, size_t n, uint64
 	uint32_t cur = 0;
 	size_t i;
 
-	t->nodes[0].total += v;
+	sat_add(&t->nodes[0].total, v);
 	for (i = 0; i < n; i++) {
 		if (tree_child(t, cur, path[i], &cur))
 			return -ENOMEM;
-		t->nodes[cur].total += v;
+		sat_add(&t->nodes[cur].total, v);
 	}
-	t->nodes[cur].self += v;
+	sat_add(&t->nodes[cur].self, v);
 	return 0;
 }
 
@@ -144,7 +150,7 @@ int wp_sandwich__compute(const struct wp_profile *p, const char *func,
 		if (o->filter && !wp_filter__match(o->filter, g))
 			continue;
 		v = wp_group__value(p, g, o->unit);
-		out->weight += v;
+		sat_add(&out->weight, v);
 		if (!out->nframes || !v)
 			continue;
 		/* frames are leaf first: the outermost occurrence is the last */
@@ -153,9 +159,9 @@ int wp_sandwich__compute(const struct wp_profile *p, const char *func,
 		if (!k)
 			continue;
 		outer = k - 1;
-		out->total += v;
+		sat_add(&out->total, v);
 		if (match[fr[0]] && tag == UINT32_MAX)
-			out->self += v; /* the leaf: self, as in the top table */
+			sat_add(&out->self, v); /* the leaf: self, as in the top table */
 		/* callers: from the direct caller out to the root */
 		for (k = outer + 1, n = 0; k < g->nframes; k++)
 			path[n++] = fr[k];
