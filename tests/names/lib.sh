@@ -28,3 +28,17 @@ fn_get() {
 
 # pid_line FILE: the pid a test program printed ("pid N")
 pid_line() { sed -n 's/^pid //p' "$1" | head -1; }
+
+# The name tests look at on-CPU samples only: recordings may also hold
+# off-CPU time (a program sleeping before its dlopen), which would change
+# the shares. The same as tests/record/lib.sh's jval, with --on-cpu.
+jval() {
+	local file=$1 expr=$2
+	shift 2
+	wp-report --json -n 0 --on-cpu "$@" "$file" 2>/dev/null |
+	J="$expr" perl -MJSON::PP -0777 -ne '
+		my $j = eval { decode_json($_) } or exit 1;
+		my $v = eval $ENV{J};
+		$v = $v ? "true" : "false" if ref($v) eq "JSON::PP::Boolean";
+		print defined $v ? $v : ""'
+}
