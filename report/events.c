@@ -206,7 +206,8 @@ static int stream_samples(struct stream *s, const struct wpd_record *rec)
 		e.pid = smp.pid;
 		e.tid = smp.tid;
 		e.cpu = smp.cpu;
-		e.stack_id = smp.stack_id;
+		/* a dwarf stack's id: the first with the same frames (the group's) */
+		e.stack_id = prof_stack_alias(s->p, smp.stack_id);
 		attach(s, &e);
 		ret = s->fn(s->arg, &e);
 		if (ret)
@@ -233,7 +234,7 @@ static int stream_offcpu(struct stream *s, const struct wpd_record *rec)
 		e.pid = o.pid;
 		e.tid = o.tid;
 		e.cpu = o.cpu;
-		e.stack_id = o.stack_id;
+		e.stack_id = prof_stack_alias(s->p, o.stack_id);
 		e.reason = o.reason > WPD_OFF_REASON_MAX ? WPD_OFF_OTHER : o.reason;
 		e.waker_pid = o.waker_pid;
 		e.waker_tid = o.waker_tid;

@@ -63,6 +63,15 @@ cmp_ok "$(pct "$full2" "$leaf2")" ">=" 90 "... and on to _start, the outermost f
 truncated=$(grep -c '\[truncated\]' "$TMPD/d.folded")
 diag "dwarf: $truncated folded lines end in [truncated]"
 
+# timelines (a second pass over the samples) see the unwound stacks too
+ok "speedscope output" wp-convert -f speedscope --on-cpu -o "$TMPD/d.json" "$D"
+read -r short nsamp < <(perl -MJSON::PP -0777 -ne 'my $j = decode_json($_); my ($s, $n) = (0, 0);
+	for my $p (@{$j->{profiles}}) { next unless $p->{type} eq "sampled";
+		for my $x (@{$p->{samples}}) { $n++; $s++ if @$x < 5 } }
+	print "$s $n\n"' "$TMPD/d.json")
+diag "speedscope: $short of $nsamp samples with fewer than 5 frames"
+cmp_ok "$(pct "$short" "$nsamp")" "<" 10 "speedscope: the samples carry their unwound stacks"
+
 # ---- threads: from the thread's start --------------------------------------
 ok "records threads with --call-graph dwarf" \
 	wp-record -q -F $F --call-graph dwarf -o "$TMPD/t.wpd" -- "$TMPD/deep" -d 2 -t 2
