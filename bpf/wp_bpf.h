@@ -31,8 +31,9 @@ enum wp_target_mode {
 enum wp_event_type {
 	WP_EV_SAMPLE = 1, /* struct wp_sample_event (+ inline frames) */
 	WP_EV_EXEC = 2,   /* struct wp_exec_event */
+	WP_EV_OFFCPU = 3, /* struct wp_offcpu_event (bpf/wp_sched.h) (+ inline frames) */
+	WP_EV_TASK = 4,   /* struct wp_task_event (bpf/wp_sched.h) */
 	WP_EV_USTACK = 20, /* struct wp_ustack_event: a sample with a user stack dump */
-	/* reserved for the off-CPU feature: scheduler events */
 };
 
 /* kstack_id / ustack_id values other than a stack-map id (>= 0). */

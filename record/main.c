@@ -10,6 +10,7 @@
  */
 #include "record/record.h"
 #include "record/output.h"
+#include "record/sched.h"
 #include "record/session.h"
 #include "record/status.h"
 #include "record/symcap.h"
@@ -39,6 +40,9 @@
 #define DEFAULT_OUTPUT "wp.wpd"
 /* --call-graph dwarf without a size: user stack bytes per sample */
 #define DEFAULT_DUMP_SIZE 16384
+/* --min-block default: off-CPU intervals at least this long are stored
+ * one by one (a timeline), shorter ones summed in the kernel */
+#define DEFAULT_MIN_BLOCK_US 1000
 #define POLL_MS 10
 #define FLUSH_NS (1000ull * 1000 * 1000)
 #define NSEC 1000000000ull
@@ -58,6 +62,11 @@ struct record_opts {
 	bool inline_stacks;
 	uint32_t dump_size;      /* --call-graph dwarf,SIZE; 0: fp */
 	bool no_embed_symbols;   /* no SYMBOL/SRCLINE records */
+	bool no_offcpu;          /* on-CPU samples only */
+	uint64_t min_block_ns;   /* --min-block */
+	bool kstacks_long;       /* --off-cpu-kernel-stacks long */
+	bool no_offcpu_agg;      /* tests: every interval individually */
+	uint32_t offcpu_agg_entries; /* tests: aggregation map size */
 };
 
 struct record {
@@ -68,6 +77,9 @@ struct record {
 	char *command;           /* the launched command, joined */
 	struct wp_target target;
 	struct wp_session *session;
+	struct wp_sched *sched;  /* scheduler programs, NULL with --no-off-cpu */
+	struct wp_sched_counters sched_counters;
+	uint64_t sched_end;      /* the scheduler programs stopped (0: running) */
 	struct wp_out *out;
 	struct wp_status status;
 	struct wp_counters counters;
@@ -177,7 +189,9 @@ static void usage(FILE *f)
 "usage: wp-record [options] [-a] [-- COMMAND [ARGS...]]\n"
 "       wp-record [options] -p PID[,PID...]\n"
 "\n"
-"Record on-CPU samples (user and kernel stacks) into a .wpd file.\n"
+"Record where the time went, on and off the CPUs, into a .wpd file: on-CPU\n"
+"samples with their user and kernel stacks, and every off-CPU interval of\n"
+"the recorded threads (why, for how long, the stack, who woke it).\n"
 "\n"
 "Targets:\n"
 "  -- COMMAND ARGS   run COMMAND and record it, its threads and its children\n"
@@ -209,6 +223,16 @@ static void usage(FILE *f)
 "      --no-embed-symbols\n"
 "                    do not store the names of the user functions hit (the\n"
 "                    file then needs the binaries to be named elsewhere)\n"
+"      --no-off-cpu  on-CPU samples only: no scheduler events\n"
+"      --min-block US\n"
+"                    off-CPU intervals of at least US microseconds are stored\n"
+"                    one by one, with their times; shorter ones are summed in\n"
+"                    the kernel per thread, stack, reason and waker (default\n"
+"                    %u; 0: all one by one)\n"
+"      --off-cpu-kernel-stacks all|long\n"
+"                    kernel stacks of every off-CPU interval (all, the\n"
+"                    default) or only of those of at least --min-block (long:\n"
+"                    cheaper on systems that switch very often)\n"
 "  -h, --help        show this help\n"
 "  -V, --version     show the version\n"
 "\n"
@@ -218,12 +242,15 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 recorded, 1 failure, 2 usage error.\n"
 "Needs CAP_BPF and CAP_PERFMON (or root) and a kernel with BTF.\n",
-		DEFAULT_FREQ, DEFAULT_OUTPUT, WP_DUMP_MIN, WP_DUMP_MAX, DEFAULT_DUMP_SIZE);
+		DEFAULT_FREQ, DEFAULT_OUTPUT, WP_DUMP_MIN, WP_DUMP_MAX, DEFAULT_DUMP_SIZE,
+		DEFAULT_MIN_BLOCK_US);
 }
 
 /* ---- options -------------------------------------------------------------- */
 
-enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320 };
+enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320,
+       OPT_NO_OFFCPU = 340, OPT_MIN_BLOCK, OPT_OFFCPU_KSTACKS, OPT_NO_OFFCPU_AGG,
+       OPT_OFFCPU_AGG_ENTRIES };
 
 /* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). 0 or -EINVAL. */
 static int parse_call_graph(const char *s, uint32_t *dump_size)
@@ -263,6 +290,12 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "inline-stacks", no_argument, NULL, OPT_INLINE },
 		{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 		{ "no-embed-symbols", no_argument, NULL, OPT_NO_EMBED },
+		{ "no-off-cpu", no_argument, NULL, OPT_NO_OFFCPU },
+		{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
+		{ "off-cpu-kernel-stacks", required_argument, NULL, OPT_OFFCPU_KSTACKS },
+		/* undocumented, for the tests: prove the aggregation exact, fill it */
+		{ "no-off-cpu-aggregation", no_argument, NULL, OPT_NO_OFFCPU_AGG },
+		{ "off-cpu-aggregation-entries", required_argument, NULL, OPT_OFFCPU_AGG_ENTRIES },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_opts *o = &r->opts;
@@ -272,6 +305,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 
 	o->freq = DEFAULT_FREQ;
 	o->output = DEFAULT_OUTPUT;
+	o->min_block_ns = DEFAULT_MIN_BLOCK_US * 1000ull;
 	/* "+": stop at the first non-option, so the command's options stay its own */
 	while ((c = getopt_long(argc, argv, "+F:p:ad:o:fqvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -343,6 +377,34 @@ static int parse_options(struct record *r, int argc, char **argv)
 			break;
 		case OPT_NO_EMBED:
 			o->no_embed_symbols = true;
+			break;
+		case OPT_NO_OFFCPU:
+			o->no_offcpu = true;
+			break;
+		case OPT_MIN_BLOCK:
+			if (wp_parse_u64(optarg, 0, 3600ull * 1000 * 1000, &v)) {
+				pr_err("invalid --min-block '%s': want microseconds, 0 to 3600000000",
+				       optarg);
+				return 2;
+			}
+			o->min_block_ns = v * 1000;
+			break;
+		case OPT_OFFCPU_KSTACKS:
+			if (!strcmp(optarg, "all") || !strcmp(optarg, "long")) {
+				o->kstacks_long = !strcmp(optarg, "long");
+				break;
+			}
+			pr_err("invalid --off-cpu-kernel-stacks '%s': want all or long", optarg);
+			return 2;
+		case OPT_NO_OFFCPU_AGG:
+			o->no_offcpu_agg = true;
+			break;
+		case OPT_OFFCPU_AGG_ENTRIES:
+			if (wp_parse_u64(optarg, 1, 1u << 24, &v)) {
+				pr_err("invalid --off-cpu-aggregation-entries '%s'", optarg);
+				return 2;
+			}
+			o->offcpu_agg_entries = (uint32_t)v;
 			break;
 		default:
 			fprintf(stderr, "Try 'wp-record --help'.\n");
@@ -429,6 +491,61 @@ static void put_meta(struct record *r, struct wpd_buf *b)
 	} else {
 		wpd_kv__put_str(b, WPD_META_CALL_GRAPH, "fp");
 	}
+	wpd_kv__put_u64(b, WPD_META_OFF_CPU, r->sched ? 1 : 0);
+	if (r->sched) {
+		wpd_kv__put_u64(b, WPD_META_MIN_BLOCK, r->opts.no_offcpu_agg ? 0 :
+				r->opts.min_block_ns);
+		wpd_kv__put_str(b, "off_cpu_kernel_stacks", r->opts.kstacks_long ? "long" : "all");
+		wpd_kv__put_u64(b, "off_cpu_start_ns", wp_sched__t0(r->sched));
+	}
+}
+
+/* ---- scheduler data ------------------------------------------------------- */
+
+static int sched_agg(void *ctx, const struct wp_agg_key *k, const struct wp_agg_val *v)
+{
+	return wp_out__offcpu_agg(ctx, k, v);
+}
+
+struct sched_pass {
+	struct wp_out *out;
+	uint64_t now;
+	bool final;
+};
+
+static int sched_thread(void *ctx, uint32_t tid, const struct wp_thread_state *ts,
+			const struct wp_spill *sp)
+{
+	struct sched_pass *sp_ = ctx;
+
+	return wp_out__thread_state(sp_->out, tid, ts, sp, sp_->now, sp_->final);
+}
+
+/*
+ * Every flush: the aggregates of the intervals that ended since the last
+ * one, THREAD_TIME snapshots of the threads that switched, the counters.
+ * final (the programs are detached): also the intervals still open and
+ * every thread's final accounting, at the time the programs stopped.
+ */
+static int record__sched_flush(struct record *r, bool final)
+{
+	struct sched_pass pass = { .out = r->out, .final = final };
+	uint64_t from, to;
+	int err;
+
+	if (!r->sched)
+		return 0;
+	err = wp_sched__drain(r->sched, sched_agg, r->out, &from, &to);
+	if (err)
+		return err;
+	pass.now = final ? r->sched_end : clock_ns(CLOCK_MONOTONIC);
+	err = wp_sched__threads(r->sched, sched_thread, &pass);
+	if (!err)
+		err = wp_out__offcpu_agg_end(r->out, from, final && r->sched_end > to ?
+					     r->sched_end : to);
+	if (!err && !wp_sched__counters(r->sched, &r->sched_counters))
+		wp_out__set_sched_counters(r->out, &r->sched_counters);
+	return err;
 }
 
 static uint64_t default_ringbuf(uint32_t dump_size)
@@ -485,7 +602,9 @@ static int record__loop(struct record *r)
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now >= next_flush) {
 			wp_session__counters(r->session, &r->counters);
-			err = wp_out__flush(r->out, &r->counters);
+			err = record__sched_flush(r, false);
+			if (!err)
+				err = wp_out__flush(r->out, &r->counters);
 			if (err) {
 				pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 				return err;
@@ -570,6 +689,32 @@ static int record__run(struct record *r)
 	err = wp_session__open(&so, &r->session);
 	if (err)
 		goto cleanup;
+	if (!r->opts.no_offcpu) {
+		struct wp_sched_opts sco = {
+			.mode = so.mode,
+			.self_tgid = so.self_tgid,
+			.min_block_ns = r->opts.min_block_ns,
+			.waker_min_ns = r->opts.min_block_ns,
+			.kstacks_long = r->opts.kstacks_long,
+			.no_agg = r->opts.no_offcpu_agg,
+			.agg_entries = r->opts.offcpu_agg_entries,
+		};
+		struct wp_sched_maps sm = {
+			.events = wp_session__events_fd(r->session),
+			.kstacks = wp_session__kstacks_fd(r->session),
+			.ustacks = wp_session__ustacks_fd(r->session),
+			.followed = wp_session__followed_fd(r->session),
+		};
+
+		if (r->opts.no_offcpu_agg)
+			sco.min_block_ns = 0;
+		err = wp_sched__open(&sco, &sm, &r->sched);
+		if (err)
+			goto cleanup;
+		err = wp_out__set_offcpu(r->out, sco.min_block_ns);
+		if (err)
+			goto cleanup;
+	}
 	pr_debug("BPF object loaded at +%.1f ms",
 		 (clock_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e6);
 	if (so.mode == WP_TARGET_FOLLOW) {
@@ -585,6 +730,11 @@ static int record__run(struct record *r)
 	err = wp_session__attach(r->session);
 	if (err)
 		goto cleanup;
+	if (r->sched) {
+		err = wp_sched__attach(r->sched);
+		if (err)
+			goto cleanup;
+	}
 	r->attached_mono = clock_ns(CLOCK_MONOTONIC);
 	pr_debug("attached at +%.1f ms", (r->attached_mono - r->start_mono) / 1e6);
 
@@ -592,7 +742,8 @@ static int record__run(struct record *r)
 	if (r->opts.no_embed_symbols)
 		wp_out__set_embed_symbols(r->out, false);
 	err = wp_out__start(r->out, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS |
-			    (r->opts.no_embed_symbols ? 0 : WPD_FEAT_SYMBOLS), &meta);
+			    (r->opts.no_embed_symbols ? 0 : WPD_FEAT_SYMBOLS) |
+			    (r->sched ? WPD_FEAT_OFFCPU : 0), &meta);
 	if (err) {
 		pr_err("cannot write '%s': %s", r->opts.output, strerror(-err));
 		goto cleanup;
@@ -635,9 +786,16 @@ static int record__run(struct record *r)
 
 	/* Stop sampling, then drain what is left: nothing is lost at the end. */
 	wp_session__detach(r->session);
+	if (r->sched)
+		r->sched_end = wp_sched__detach(r->sched);
 	end_mono = clock_ns(CLOCK_MONOTONIC);
 	err = wp_session__drain(r->session);
 	if (err < 0) {
+		pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
+		goto cleanup;
+	}
+	err = record__sched_flush(r, true);
+	if (err) {
 		pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 		goto cleanup;
 	}
@@ -694,6 +852,8 @@ cleanup:
 		wp_out__discard(r->out);
 	wp_out__free(r->out);
 	r->out = NULL;
+	wp_sched__close(r->sched);
+	r->sched = NULL;
 	wp_session__close(r->session);
 	r->session = NULL;
 	if (err && r->target.child && !r->target.child_exited && r->target.go_fd < 0)

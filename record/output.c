@@ -12,6 +12,7 @@
 #include "record/output.h"
 #include "record/ksyms.h"
 #include "record/procmaps.h"
+#include "record/sched.h"
 #include "record/stacks.h"
 #include "record/symcap.h"
 #include "record/u64map.h"
@@ -122,8 +123,15 @@ struct wp_out {
 	uint64_t seq;
 	struct wpd_samples_builder sb;
 
+	struct offcpu *off;       /* scheduler events: NULL without them */
+
 	struct wp_out_stats st;
 };
+
+/* The scheduler events' part ("scheduler events" below). */
+struct offcpu;
+static void offcpu_free(struct offcpu *f);
+static uint64_t offcpu_lost(const struct wp_out *o);
 
 static uint64_t mono_ns(void)
 {
@@ -316,6 +324,7 @@ void wp_out__free(struct wp_out *o)
 	free(o->knames);
 	free(o->pend);
 	wpd_samples_builder__release(&o->sb);
+	offcpu_free(o->off);
 	free(o);
 }
 
@@ -339,7 +348,7 @@ uint64_t wp_out__lost_total(const struct wp_out *o, const struct wp_counters *bp
 			n += bpf->c[i];
 	for (i = 0; i < WP_OUT_LOST_MAX; i++)
 		n += o->st.lost[i];
-	return n;
+	return n + offcpu_lost(o);
 }
 
 /* ---- strings -------------------------------------------------------- */
@@ -1173,6 +1182,576 @@ static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t s
 	return add_pending(o, se, d.stack_id);
 }
 
+/* ---- scheduler events (off-CPU) ---------------------------------------- */
+
+/*
+ * Intervals (OFFCPU batches), aggregates drained from the kernel
+ * (OFFCPU_AGG, one record per flush), lifecycle (TASK), accounting
+ * (THREAD_TIME). Stacks go through the same table as the samples'.
+ *
+ * Exec generations. An aggregated interval carries the exec generation of
+ * its process (task->self_exec_id), and a reader places an OFFCPU_AGG
+ * entry in its process's address space as of the record's from_ns. The
+ * entries of a generation that began within the flush period (an exec
+ * since the previous flush) therefore go into a record of their own whose
+ * from_ns is that exec's time.
+ */
+#define OFFCPU_BATCH 4096
+
+struct agg_pending {
+	struct wpd_offcpu_agg a;
+	uint64_t from; /* start of its exec generation, 0: none seen */
+};
+
+struct offcpu {
+	uint64_t min_block_ns;
+	struct wpd_offcpu_builder ob;
+	struct wpd_offcpu_agg_builder ab;
+	struct agg_pending *agg;
+	size_t nagg, agg_cap;
+	struct wp_u64map gens;    /* pid << 32 | exec_id -> time of that exec */
+	struct wp_u64map cur_gen; /* pid -> its latest exec_id + 1 */
+	struct wp_u64map tt_last; /* tid -> switches + 1 at its last THREAD_TIME */
+	struct wp_sched_counters bpf; /* the kernel's counters, as last read */
+	uint64_t events;          /* intervals stored in OFFCPU records */
+	uint64_t aggregated;      /* intervals summed into OFFCPU_AGG entries */
+	uint64_t agg_entries, agg_records, tasks, thread_times;
+};
+
+int wp_out__set_offcpu(struct wp_out *o, uint64_t min_block_ns)
+{
+	struct offcpu *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	f->min_block_ns = min_block_ns;
+	wpd_offcpu_builder__init(&f->ob);
+	wpd_offcpu_agg_builder__init(&f->ab);
+	wp_u64map__init(&f->gens);
+	wp_u64map__init(&f->cur_gen);
+	wp_u64map__init(&f->tt_last);
+	offcpu_free(o->off);
+	o->off = f;
+	return 0;
+}
+
+static void offcpu_free(struct offcpu *f)
+{
+	if (!f)
+		return;
+	wpd_offcpu_builder__release(&f->ob);
+	wpd_offcpu_agg_builder__release(&f->ab);
+	free(f->agg);
+	wp_u64map__release(&f->gens);
+	wp_u64map__release(&f->cur_gen);
+	wp_u64map__release(&f->tt_last);
+	free(f);
+}
+
+void wp_out__set_sched_counters(struct wp_out *o, const struct wp_sched_counters *c)
+{
+	if (o->off && c)
+		o->off->bpf = *c;
+}
+
+static uint64_t offcpu_lost(const struct wp_out *o)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; o->off && i < WP_SC_MAX; i++)
+		if (wp_sched_counter_is_lost(i))
+			n += o->off->bpf.c[i];
+	return n;
+}
+
+/* The stack of an interval, or of its waker, as a stack-table id (0: none
+ * known). kid, uid: stack-map ids, WP_STACKID_NONE, or WP_STACKID_INLINE
+ * with the frames in kf/uf. names: the stack is of the process's current
+ * address space (its user addresses are named at the end, symcap.c). */
+static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t kid,
+		     int32_t uid, uint32_t flags, const uint64_t *kf, uint16_t nk,
+		     const uint64_t *uf, uint16_t nu, bool names, uint32_t *id)
+{
+	uint64_t pair_key = 0, *cached = NULL;
+	struct proc *p = NULL;
+	int err;
+
+	*id = 0;
+	if (kid >= 0) {
+		const struct id_frames *f = id_frames(o, true, (uint32_t)kid);
+
+		if (!f)
+			return -ENOMEM;
+		kf = f->frames;
+		nk = f->state == 1 ? f->n : 0;
+		if (f->state != 1)
+			flags |= WPD_STACK_KERNEL_MISSING;
+	} else if (kid != WP_STACKID_INLINE) {
+		kf = NULL;
+		nk = 0;
+	}
+	if (uid >= 0) {
+		const struct id_frames *f = id_frames(o, false, (uint32_t)uid);
+
+		if (!f)
+			return -ENOMEM;
+		uf = f->frames;
+		nu = f->state == 1 ? f->n : 0;
+		if (f->state != 1)
+			flags |= WPD_STACK_USER_MISSING;
+	} else if (uid != WP_STACKID_INLINE) {
+		uf = NULL;
+		nu = 0;
+	}
+	if (!nk && !nu && !(flags & (WPD_STACK_KERNEL_MISSING | WPD_STACK_USER_MISSING)))
+		return 0; /* nothing was captured: no stack */
+	if (o->max_frames && nk >= o->max_frames)
+		flags |= WPD_STACK_KERNEL_TRUNCATED;
+	if (o->max_frames && nu >= o->max_frames)
+		flags |= WPD_STACK_USER_TRUNCATED;
+	if (nu && names) {
+		p = proc_get(o, pid);
+		if (!p)
+			return -ENOMEM;
+		if (!p->known) {
+			err = proc_scan(o, p, p->epoch ? p->epoch : o->start_ns);
+			if (err < 0)
+				return err;
+		}
+	}
+	if (kid != WP_STACKID_INLINE && uid != WP_STACKID_INLINE) {
+		pair_key = (uint64_t)(uint32_t)(kid + 2) << 32 |
+			   (uint64_t)(uint32_t)(uid + 2) << 5 | flags;
+		cached = wp_u64map__get(&o->pairs, pair_key);
+	}
+	if (cached) {
+		*id = (uint32_t)*cached;
+	} else {
+		err = stack_id_of(o, flags, kf, nk, uf, nu, id);
+		if (err)
+			return err;
+		if (pair_key && wp_u64map__put(&o->pairs, pair_key, *id))
+			return -ENOMEM;
+	}
+	if (p && nu) {
+		/* a user address outside every known mapping: dlopen, JIT */
+		if (!wp_map_list__find(&p->maps, uf[0])) {
+			err = proc_rescan(o, p, time_ns);
+			if (err)
+				return err;
+		}
+		err = wp_symcap__sample(o->symcap, pid, *id, &p->maps, uf, nu);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static uint32_t main_flags(uint32_t of)
+{
+	return (of & WP_OF_KERNEL_MISSING ? WPD_STACK_KERNEL_MISSING : 0) |
+	       (of & WP_OF_USER_MISSING ? WPD_STACK_USER_MISSING : 0) |
+	       (of & WP_OF_NO_USER ? WPD_STACK_NO_USER : 0);
+}
+
+static uint32_t waker_flags(uint32_t of)
+{
+	return (of & WP_OF_WAKER_KERNEL_MISSING ? WPD_STACK_KERNEL_MISSING : 0) |
+	       (of & WP_OF_WAKER_USER_MISSING ? WPD_STACK_USER_MISSING : 0) |
+	       (of & WP_OF_WAKER_NO_USER ? WPD_STACK_NO_USER : 0);
+}
+
+/* The process's address space now is the one of exec generation exec_id
+ * (or no exec of it was seen: the only one known). */
+static bool gen_current(const struct wp_out *o, uint32_t pid, uint32_t exec_id)
+{
+	const uint64_t *g = wp_u64map__get(&o->off->cur_gen, pid);
+
+	return !g || *g == (uint64_t)exec_id + 1;
+}
+
+static int emit_offcpu(struct wp_out *o)
+{
+	struct offcpu *f = o->off;
+	int err;
+
+	if (!f || !f->ob.count)
+		return 0;
+	wpd_offcpu_builder__finish(&f->ob);
+	err = wpd_writer__add_buf(o->w, WPD_REC_OFFCPU, &f->ob.buf);
+	wpd_offcpu_builder__reset(&f->ob);
+	return err;
+}
+
+static int add_interval(struct wp_out *o, const struct wpd_offcpu *iv)
+{
+	struct offcpu *f = o->off;
+	int ret = wpd_offcpu_builder__add(&f->ob, iv), err;
+
+	if (ret == -ERANGE) {
+		/* too far from the batch's previous start: a batch of its own */
+		err = emit_offcpu(o);
+		if (err)
+			return err;
+		ret = wpd_offcpu_builder__add(&f->ob, iv);
+	}
+	if (ret < 0)
+		return ret;
+	if (f->ob.buf.oom)
+		return -ENOMEM;
+	f->events++;
+	if (f->ob.count >= OFFCPU_BATCH)
+		return emit_offcpu(o);
+	return 0;
+}
+
+/* Queue an aggregate for the next OFFCPU_AGG record(s). */
+static int add_agg(struct wp_out *o, const struct wpd_offcpu_agg *a, uint32_t exec_id)
+{
+	struct offcpu *f = o->off;
+	const uint64_t *t = wp_u64map__get(&f->gens, (uint64_t)a->pid << 32 | exec_id);
+	struct agg_pending *pa;
+
+	if (f->nagg == f->agg_cap) {
+		size_t ncap = f->agg_cap ? f->agg_cap * 2 : 1024;
+		struct agg_pending *n = realloc(f->agg, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		f->agg = n;
+		f->agg_cap = ncap;
+	}
+	pa = &f->agg[f->nagg++];
+	pa->a = *a;
+	pa->from = t ? *t : 0;
+	return 0;
+}
+
+static int on_offcpu(struct wp_out *o, const struct wp_offcpu_event *e, size_t size)
+{
+	const uint64_t *frames = (const uint64_t *)(e + 1);
+	bool names = gen_current(o, e->pid, e->exec_id);
+	struct wpd_offcpu iv;
+	int err;
+
+	if (((e->kstack_id == WP_STACKID_INLINE || e->ustack_id == WP_STACKID_INLINE) &&
+	     (e->nkernel > WP_MAX_FRAMES || e->nuser > WP_MAX_FRAMES ||
+	      size < sizeof(*e) + ((size_t)e->nkernel + e->nuser) * sizeof(uint64_t))) ||
+	    e->reason > WP_OFF_OTHER) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+	memset(&iv, 0, sizeof(iv));
+	iv.start_ns = e->start_ns;
+	iv.duration_ns = e->duration_ns;
+	iv.runq_ns = e->runq_ns;
+	iv.pid = e->pid;
+	iv.tid = e->tid;
+	iv.cpu = e->cpu;
+	iv.reason = e->reason;
+	iv.waker_pid = e->waker_pid;
+	iv.waker_tid = e->waker_tid;
+	err = off_stack(o, e->pid, e->start_ns, e->kstack_id, e->ustack_id, main_flags(e->flags),
+			frames, e->nkernel, frames + e->nkernel, e->nuser, names, &iv.stack_id);
+	if (!err && (e->waker_pid || e->waker_tid))
+		err = off_stack(o, e->waker_pid, e->start_ns + e->duration_ns - e->runq_ns,
+				e->waker_kstack_id, e->waker_ustack_id, waker_flags(e->flags),
+				NULL, 0, NULL, 0, true, &iv.waker_stack_id);
+	if (err)
+		return err;
+	return add_interval(o, &iv);
+}
+
+int wp_out__offcpu_agg(struct wp_out *o, const struct wp_agg_key *k, const struct wp_agg_val *v)
+{
+	struct wpd_offcpu_agg a;
+	int err;
+
+	if (!o->off || !v->count || k->reason > WP_OFF_OTHER) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.pid = k->pid;
+	a.tid = k->tid;
+	a.reason = k->reason;
+	a.waker_pid = k->waker_pid;
+	a.waker_tid = k->waker_tid;
+	a.intervals = v->count;
+	a.total_ns = v->total_ns;
+	a.runq_ns = v->runq_ns < v->total_ns ? v->runq_ns : v->total_ns;
+	err = off_stack(o, k->pid, mono_ns(), k->kstack_id, k->ustack_id, main_flags(k->flags),
+			NULL, 0, NULL, 0, gen_current(o, k->pid, k->exec_id), &a.stack_id);
+	if (!err && (k->waker_pid || k->waker_tid))
+		err = off_stack(o, k->waker_pid, mono_ns(), k->waker_kstack_id, k->waker_ustack_id,
+				waker_flags(k->flags), NULL, 0, NULL, 0, true, &a.waker_stack_id);
+	if (err)
+		return err;
+	return add_agg(o, &a, k->exec_id);
+}
+
+static int cmp_agg(const void *x, const void *y)
+{
+	const struct agg_pending *a = x, *b = y;
+	const uint32_t ka[8] = { a->a.pid, a->a.tid, a->a.stack_id, a->a.reason,
+				 a->a.waker_pid, a->a.waker_tid, a->a.waker_stack_id };
+	const uint32_t kb[8] = { b->a.pid, b->a.tid, b->a.stack_id, b->a.reason,
+				 b->a.waker_pid, b->a.waker_tid, b->a.waker_stack_id };
+	int i;
+
+	if (a->from != b->from)
+		return a->from < b->from ? -1 : 1;
+	for (i = 0; i < 7; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+int wp_out__offcpu_agg_end(struct wp_out *o, uint64_t from, uint64_t to)
+{
+	struct offcpu *f = o->off;
+	size_t i, j;
+	int err;
+
+	if (!f || !f->nagg)
+		return 0;
+	for (i = 0; i < f->nagg; i++)
+		if (f->agg[i].from < from)
+			f->agg[i].from = from;
+	qsort(f->agg, f->nagg, sizeof(*f->agg), cmp_agg);
+	for (i = 0; i < f->nagg; i = j) {
+		uint64_t rfrom = f->agg[i].from;
+
+		wpd_offcpu_agg_builder__reset(&f->ab);
+		for (j = i; j < f->nagg && f->agg[j].from == rfrom; j++) {
+			struct wpd_offcpu_agg a = f->agg[j].a;
+
+			/* two kernel keys may name the same stacks: one entry */
+			while (j + 1 < f->nagg && !cmp_agg(&f->agg[j], &f->agg[j + 1])) {
+				j++;
+				a.intervals = sat_add(a.intervals, f->agg[j].a.intervals);
+				a.total_ns = sat_add(a.total_ns, f->agg[j].a.total_ns);
+				a.runq_ns = sat_add(a.runq_ns, f->agg[j].a.runq_ns);
+			}
+			if (wpd_offcpu_agg_builder__add(&f->ab, &a) < 0)
+				continue;
+			f->aggregated = sat_add(f->aggregated, a.intervals);
+			f->agg_entries++;
+		}
+		wpd_offcpu_agg_builder__finish(&f->ab, rfrom, to > rfrom ? to : rfrom);
+		if (f->ab.buf.oom) {
+			f->nagg = 0;
+			return -ENOMEM;
+		}
+		err = wpd_writer__add_buf(o->w, WPD_REC_OFFCPU_AGG, &f->ab.buf);
+		if (err) {
+			f->nagg = 0;
+			return err;
+		}
+		f->agg_records++;
+	}
+	f->nagg = 0;
+	return 0;
+}
+
+static int write_task(struct wp_out *o, uint32_t kind, const struct wp_task_event *e)
+{
+	struct wpd_task t;
+	int err;
+
+	memset(&t, 0, sizeof(t));
+	t.time_ns = e->time_ns;
+	t.kind = kind;
+	t.pid = e->pid;
+	t.tid = e->tid;
+	t.parent_pid = e->parent_pid;
+	t.parent_tid = e->parent_tid;
+	if (e->comm[0]) {
+		err = intern(o, e->comm, strnlen(e->comm, WP_COMM_LEN), &t.comm_str);
+		if (err)
+			return err;
+	}
+	wpd_encode_task(&o->buf, &t);
+	err = wpd_writer__add_buf(o->w, WPD_REC_TASK, &o->buf);
+	if (!err)
+		o->off->tasks++;
+	return err;
+}
+
+static int write_thread_time(struct wp_out *o, uint32_t pid, uint32_t tid, uint64_t first,
+			     uint64_t last, uint64_t oncpu, uint64_t switches, uint32_t flags)
+{
+	struct wpd_thread_time tt = {
+		.pid = pid, .tid = tid, .oncpu_ns = oncpu, .first_ns = first,
+		.last_ns = last, .switches = switches, .flags = flags,
+	};
+	int err;
+
+	wpd_encode_thread_time(&o->buf, &tt);
+	err = wpd_writer__add_buf(o->w, WPD_REC_THREAD_TIME, &o->buf);
+	if (err)
+		return err;
+	o->off->thread_times++;
+	/* an exited thread's tid, if reused, is a new thread: always written */
+	return wp_u64map__put(&o->off->tt_last, tid,
+			      flags & WPD_THREAD_TIME_EXITED ? 0 : switches + 1);
+}
+
+static int on_task(struct wp_out *o, const struct wp_task_event *e)
+{
+	char comm[WP_COMM_LEN];
+	int err;
+
+	memcpy(comm, e->comm, WP_COMM_LEN);
+	comm[WP_COMM_LEN - 1] = '\0';
+	if (e->kind == WP_TASK_SEEN)
+		return thread_seen(o, e->pid, e->tid, comm, e->time_ns);
+	if (e->kind < WP_TASK_FORK || e->kind > WP_TASK_RENAME) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return 0;
+	}
+	if (e->kind == WP_TASK_EXEC) {
+		/* later intervals of this process are of this generation */
+		if (wp_u64map__put(&o->off->gens, (uint64_t)e->pid << 32 | e->exec_id, e->time_ns) ||
+		    wp_u64map__put(&o->off->cur_gen, e->pid, (uint64_t)e->exec_id + 1))
+			return -ENOMEM;
+	}
+	err = write_task(o, e->kind, e);
+	if (!err && comm[0])
+		err = thread_seen(o, e->pid, e->tid, comm, e->time_ns);
+	if (!err && e->kind == WP_TASK_EXIT)
+		err = write_thread_time(o, e->pid, e->tid, e->first_ns, e->time_ns, e->oncpu_ns,
+					e->switches, WPD_THREAD_TIME_EXITED);
+	return err;
+}
+
+int wp_out__thread_state(struct wp_out *o, uint32_t tid, const struct wp_thread_state *ts,
+			 const struct wp_spill *sp, uint64_t now, bool final)
+{
+	uint64_t oncpu = ts->oncpu_ns, *last;
+	int err;
+
+	if (!o->off)
+		return 0;
+	if (ts->state == WP_TS_DEAD) {
+		/* its exit event found the ring buffer full */
+		struct wp_task_event e = {
+			.time_ns = ts->out_ns, .pid = ts->pid, .tid = tid,
+		};
+
+		err = write_task(o, WP_TASK_EXIT, &e);
+		if (!err)
+			err = write_thread_time(o, ts->pid, tid, ts->first_ns, ts->out_ns,
+						ts->oncpu_ns, ts->switches, WPD_THREAD_TIME_EXITED);
+		return err;
+	}
+	if (ts->state == WP_TS_ON && now > ts->in_ns)
+		oncpu += now - ts->in_ns;
+	if (!final) {
+		/* a snapshot, for the threads that switched since the last one */
+		last = wp_u64map__get(&o->off->tt_last, tid);
+		if (last && *last == ts->switches + 1)
+			return 0;
+	}
+	if (final && ts->state == WP_TS_OFF) {
+		/* still off-CPU at the end: the interval so far */
+		uint64_t start = ts->out_ns < now ? ts->out_ns : now, dur = now - start, runq = 0;
+		const uint64_t *kf = NULL, *uf = NULL;
+		uint16_t nk = 0, nu = 0;
+		int32_t kid = ts->kstack_id, uid = ts->ustack_id;
+		uint32_t flags = main_flags(ts->flags);
+		struct wpd_offcpu iv;
+
+		if (ts->reason == WP_OFF_PREEMPTED)
+			runq = dur;
+		else if (ts->wake_ns && ts->wake_ns < now)
+			runq = now - (ts->wake_ns > start ? ts->wake_ns : start);
+		if (ts->flags & WP_TSF_KSPILL) {
+			if (sp && sp->nkernel) {
+				kf = (const uint64_t *)sp->kernel;
+				nk = sp->nkernel < WP_MAX_FRAMES ? sp->nkernel : WP_MAX_FRAMES;
+				kid = WP_STACKID_INLINE;
+			} else {
+				flags |= WPD_STACK_KERNEL_MISSING;
+			}
+		} else if (ts->flags & WP_TSF_KFROZEN) {
+			flags |= WPD_STACK_KERNEL_MISSING;
+		}
+		if (ts->flags & WP_TSF_USPILL) {
+			if (sp && sp->nuser) {
+				uf = (const uint64_t *)sp->user;
+				nu = sp->nuser < WP_MAX_FRAMES ? sp->nuser : WP_MAX_FRAMES;
+				uid = WP_STACKID_INLINE;
+			} else {
+				flags |= WPD_STACK_USER_MISSING;
+			}
+		}
+		memset(&iv, 0, sizeof(iv));
+		iv.start_ns = start;
+		iv.duration_ns = dur;
+		iv.runq_ns = runq;
+		iv.pid = ts->pid;
+		iv.tid = tid;
+		iv.cpu = ts->cpu;
+		iv.reason = ts->reason <= WP_OFF_OTHER ? ts->reason : WPD_OFF_OTHER;
+		if (ts->wake_ns) {
+			iv.waker_pid = ts->waker_pid;
+			iv.waker_tid = ts->waker_tid;
+		}
+		err = off_stack(o, ts->pid, start, kid, uid, flags, kf, nk, uf, nu,
+				gen_current(o, ts->pid, ts->exec_id), &iv.stack_id);
+		if (!err && (iv.waker_pid || iv.waker_tid))
+			err = off_stack(o, iv.waker_pid, now - runq, ts->waker_kstack_id,
+					ts->waker_ustack_id, waker_flags(ts->flags), NULL, 0,
+					NULL, 0, true, &iv.waker_stack_id);
+		if (err)
+			return err;
+		if (dur >= o->off->min_block_ns || kid == WP_STACKID_INLINE ||
+		    uid == WP_STACKID_INLINE) {
+			err = add_interval(o, &iv);
+		} else {
+			struct wpd_offcpu_agg a = {
+				.intervals = 1, .total_ns = dur, .runq_ns = runq,
+				.pid = iv.pid, .tid = tid, .stack_id = iv.stack_id,
+				.reason = iv.reason, .waker_pid = iv.waker_pid,
+				.waker_tid = iv.waker_tid, .waker_stack_id = iv.waker_stack_id,
+			};
+
+			err = add_agg(o, &a, ts->exec_id);
+		}
+		if (err)
+			return err;
+	}
+	return write_thread_time(o, ts->pid, tid, ts->first_ns, now > ts->first_ns ? now :
+				 ts->first_ns, oncpu, ts->switches, 0);
+}
+
+static void put_offcpu_stats(struct wp_out *o, struct wpd_buf *b, bool finish)
+{
+	struct offcpu *f = o->off;
+	int i;
+
+	if (!f)
+		return;
+	wpd_kv__put_u64(b, WPD_STAT_OFFCPU_EVENTS, f->events);
+	wpd_kv__put_u64(b, WPD_STAT_OFFCPU_AGGREGATED, f->aggregated);
+	for (i = 0; i < WP_SC_MAX; i++)
+		if (wp_sched_counter_is_lost(i) || f->bpf.c[i] || finish)
+			wpd_kv__put_u64(b, wp_sched_counter_name(i), f->bpf.c[i]);
+	if (finish) {
+		wpd_kv__put_u64(b, "offcpu_agg_entries", f->agg_entries);
+		wpd_kv__put_u64(b, "offcpu_agg_records", f->agg_records);
+		wpd_kv__put_u64(b, "tasks", f->tasks);
+		wpd_kv__put_u64(b, "thread_times", f->thread_times);
+	}
+}
+
 static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 {
 	struct proc *p = proc_find(o, e->pid);
@@ -1183,10 +1762,13 @@ static int on_exec(struct wp_out *o, const struct wp_exec_event *e)
 	if (p || o->eager_maps) {
 		struct wpd_mmap_reset r = { .time_ns = e->time_ns, .pid = e->pid };
 
-		/* Samples from before the exec go out before the reset. */
+		/* Samples and intervals from before the exec go out before the
+		 * reset. */
 		err = wp_out__end_drain(o);
 		if (!err)
 			err = emit_samples(o);
+		if (!err)
+			err = emit_offcpu(o);
 		if (err)
 			return err;
 		wpd_encode_mmap_reset(&o->buf, &r);
@@ -1232,6 +1814,14 @@ int wp_out__event(void *ctx, void *data, size_t size)
 		return on_exec(o, data);
 	case WP_EV_USTACK:
 		return on_ustack(o, data, size);
+	case WP_EV_OFFCPU:
+		if (size < sizeof(struct wp_offcpu_event) || !o->off)
+			break;
+		return on_offcpu(o, data, size);
+	case WP_EV_TASK:
+		if (size < sizeof(struct wp_task_event) || !o->off)
+			break;
+		return on_task(o, data);
 	default:
 		break;
 	}
@@ -1284,6 +1874,7 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		wpd_kv__put_u64(b, "mmaps", o->st.mmaps);
 		wpd_kv__put_u64(b, "threads", o->st.threads);
 	}
+	put_offcpu_stats(o, b, finish);
 }
 
 static int write_stats(struct wp_out *o, const struct wp_counters *bpf,
@@ -1300,6 +1891,8 @@ int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
 	err = wp_out__end_drain(o);
 	if (!err)
 		err = emit_samples(o);
+	if (!err)
+		err = emit_offcpu(o);
 	if (!err) {
 		uint64_t now = mono_ns();
 
@@ -1340,6 +1933,8 @@ int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
 	err = wp_out__end_drain(o);
 	if (!err)
 		err = emit_samples(o);
+	if (!err)
+		err = emit_offcpu(o);
 	if (!err)
 		err = write_stats(o, bpf, duration_ns, end_mono_ns);
 	/* the names of what was recorded, while the files are still open */

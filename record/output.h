@@ -88,6 +88,34 @@ int wp_out__load_ksyms(struct wp_out *o);
 /* Record the mappings of a process now (-p targets at start). */
 int wp_out__snapshot_pid(struct wp_out *o, uint32_t pid, uint64_t time_ns);
 
+/*
+ * Scheduler events (record/sched.c, docs/offcpu.md). set_offcpu turns them
+ * on: intervals at least min_block_ns long are stored individually
+ * (OFFCPU), shorter ones as the kernel aggregated them (OFFCPU_AGG).
+ */
+struct wp_agg_key;
+struct wp_agg_val;
+struct wp_thread_state;
+struct wp_spill;
+struct wp_sched_counters;
+int wp_out__set_offcpu(struct wp_out *o, uint64_t min_block_ns);
+/* The scheduler programs' counters, for STATS, FINISH and the losses. */
+void wp_out__set_sched_counters(struct wp_out *o, const struct wp_sched_counters *c);
+/* One aggregate drained from the kernel; then _end writes them as
+ * OFFCPU_AGG records for the period [from, to] they ended in. 0 or -errno. */
+int wp_out__offcpu_agg(struct wp_out *o, const struct wp_agg_key *k,
+		       const struct wp_agg_val *v);
+int wp_out__offcpu_agg_end(struct wp_out *o, uint64_t from, uint64_t to);
+/*
+ * A thread's state read from the kernel at time now: a THREAD_TIME
+ * snapshot if it switched since the last one (final: always, and its
+ * off-CPU interval still open, up to now); for an exited thread whose
+ * exit event was lost, its TASK EXIT and final THREAD_TIME. sp: its
+ * spilled frames or NULL. 0 or -errno.
+ */
+int wp_out__thread_state(struct wp_out *o, uint32_t tid, const struct wp_thread_state *ts,
+			 const struct wp_spill *sp, uint64_t now, bool final);
+
 /* One ring-buffer record (the ring_buffer__new callback). 0 or -errno
  * (a write error; recording must stop). */
 int wp_out__event(void *ctx, void *data, size_t size);

@@ -389,6 +389,16 @@ int wp_session__ustacks_fd(const struct wp_session *s)
 	return bpf_map__fd(s->skel->maps.ustacks);
 }
 
+int wp_session__events_fd(const struct wp_session *s)
+{
+	return bpf_map__fd(s->skel->maps.events);
+}
+
+int wp_session__followed_fd(const struct wp_session *s)
+{
+	return bpf_map__fd(s->skel->maps.followed);
+}
+
 unsigned int wp_session__max_frames(const struct wp_session *s)
 {
 	return s->max_frames;

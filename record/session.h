@@ -34,6 +34,9 @@ int wp_session__attach(struct wp_session *s);
 int wp_session__ncpus(const struct wp_session *s); /* CPUs sampled */
 int wp_session__kstacks_fd(const struct wp_session *s);
 int wp_session__ustacks_fd(const struct wp_session *s);
+/* The ring buffer and the followed set, shared with record/sched.c. */
+int wp_session__events_fd(const struct wp_session *s);
+int wp_session__followed_fd(const struct wp_session *s);
 unsigned int wp_session__max_frames(const struct wp_session *s);
 
 /* Ring buffer: create the consumer, then poll. poll waits at most

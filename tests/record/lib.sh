@@ -16,12 +16,14 @@ jval() {
 		print defined $v ? $v : ""'
 }
 
-# fn_pct FILE FUNCTION [wp-report options...]: total% of FUNCTION
+# fn_pct FILE FUNCTION [wp-report options...]: total% of FUNCTION among the
+# on-CPU samples (a recording with scheduler data otherwise shares out
+# wall-clock time, off-CPU included)
 fn_pct() {
 	local file=$1 fn=$2
 	shift 2
 	jval "$file" 'my ($f) = grep { $_->{name} eq "'"$fn"'" } @{$j->{functions}};
-		$f ? $f->{total_pct} : 0' "$@"
+		$f ? $f->{total_pct} : 0' --on-cpu "$@"
 }
 
 # cpu_of FILE: the "cpu SECONDS" burn -u printed
