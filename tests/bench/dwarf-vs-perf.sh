@@ -50,7 +50,10 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
 perf_samples() { perf script -i "$1" -F tid 2>/dev/null | grep -c .; }
 wp_samples() { "$T/wpd-times" "$1" | awk '{ print $2 }'; }
-WPR() { "$WP_BIN/wp-record" -q -f -F "$F" "$@"; }
+# perf records no scheduler events here: neither does wp, when it can
+NOOFF=
+"$WP_BIN/wp-record" --help 2>/dev/null | grep -q -- --no-off-cpu && NOOFF=--no-off-cpu
+WPR() { "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF "$@"; }
 PERF() { perf record -q -F "$F" --call-graph "dwarf,$SIZE" "$@"; }
 
 echo "# workload: deep (-O2 -fomit-frame-pointer); $THREADS thread(s) x $ROUNDS rounds for slowdown, 1 thread otherwise; -F $F Hz; dwarf stack size $SIZE bytes; $REPS runs; $(nproc) CPUs"
@@ -74,7 +77,7 @@ noise=$(calc "($(median <"$T/bare") - $bare) / $bare" 4)
 # wp-record recording deep for 3 s (its fdinfo, while it runs)
 bpf_cost() {
 	local pid fd info
-	"$WP_BIN/wp-record" -q -f -F "$F" --call-graph "$1" -o "$T/bpf.wpd" -- "$T/deep" -d 3 >/dev/null &
+	"$WP_BIN/wp-record" -q -f -F "$F" $NOOFF --call-graph "$1" -o "$T/bpf.wpd" -- "$T/deep" -d 3 >/dev/null &
 	pid=$!
 	sleep 2.5
 	for fd in /proc/$pid/fdinfo/*; do
@@ -122,7 +125,7 @@ read -r stacks complete us < <(sed -n 's/^# unwind: *\([0-9]*\) stacks, \([0-9]*
 s0=$(date +%s.%N)
 perf report -i "$T/b6.data" --stdio >"$T/prep" 2>/dev/null || die "perf report failed"
 perf_rt=$(calc "$(date +%s.%N) - $s0" 3)
-wp_full=$("$WP_BIN/wp-convert" -f folded "$T/b6.wpd" 2>/dev/null |
+wp_full=$("$WP_BIN/wp-convert" -f folded --on-cpu --unit samples "$T/b6.wpd" 2>/dev/null |
 	awk '/main;deep_a;deep_b;deep_c;deep_leaf/ { f += $NF } { n += $NF } END { printf "%.1f", n ? 100 * f / n : 0 }')
 perf_full=$(perf script -i "$T/b6.data" -F ip,sym 2>/dev/null | awk '
 	/^$/ { if (n) { t++; if (s ~ /deep_leaf.*deep_c.*deep_b.*deep_a.*main/) f++ } s = ""; n = 0; next }
@@ -147,6 +150,7 @@ printf '%-36s %12s %12s %12s\n' "  (samples, 2 s / 6 s)" "$fn2/$fn6" "$wn2/$wn6"
 printf '%-36s %12s %12s %12s\n' "samples with main..deep_leaf, %" "" "$wp_full" "$perf_full"
 printf '%-36s %12s %12s\n' "stacks unwound complete" "" "$complete/$stacks"
 printf '%-36s %12s %12s\n' "unwinding, us per stack (stacks/s)" "" "$us ($(calc "1e6 / ($us + 1e-9)" 0))"
+printf '%-36s %s\n' "  wp-report's unwind: line" "$(sed -n 's/^# unwind: *//p' "$T/rep")"
 printf '%-36s %12s %12s %12s\n' "report time, s (wp-report / perf report)" "" "$wp_rt" "$perf_rt"
 
 missed=0
