@@ -90,6 +90,9 @@ read -r fleaf ffull < <(leaf_stats "$TMPD/f.folded" "main;$CHAIN")
 fp_pct=$(pct "$ffull" "$fleaf")
 diag "fp: $ffull of $fleaf deep_leaf samples have main;$CHAIN ($fp_pct%), dwarf: $dwarf_pct%"
 cmp_ok "$fp_pct" "<" 50 "fp: frame pointers lose the chain (the test discriminates)"
+like "$(wp-report -n 0 --on-cpu "$TMPD/f.wpd" 2>/dev/null)" '# hint: .*--call-graph dwarf' \
+	"fp: wp-report's header suggests --call-graph dwarf"
+unlike "$(wp-report -n 0 --on-cpu "$D" 2>/dev/null)" '# hint:' "dwarf: no such hint"
 
 # ---- forced failure: a stack deeper than the bytes copied ------------------
 ok "records with --call-graph dwarf,64" \
