@@ -72,7 +72,7 @@ if command -v setpriv >/dev/null; then
 		--clear-groups true 2>/dev/null; then
 		is "$(exit_of setpriv --inh-caps=+bpf,+perfmon,+sys_ptrace --ambient-caps=+bpf,+perfmon,+sys_ptrace \
 			--reuid=65534 --regid=65534 --clear-groups wp-record -q -o "$TMPD/caps.wpd" -- \
-			dd if=/dev/zero of=/dev/null bs=64 count=200000)" 0 \
+			dd if=/dev/zero of=/dev/null bs=64 count=2000000)" 0 \
 			"CAP_BPF and CAP_PERFMON suffice"
 		cmp_ok "$(jval "$TMPD/caps.wpd" 'scalar grep { $_->{kernel} && $_->{resolved} } @{$j->{functions}}')" \
 			">" 0 "kernel frames are named without CAP_SYSLOG"
