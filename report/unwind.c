@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,6 +213,7 @@ static int bin_open(struct wp_unwinder *u, struct ubin *b)
 {
 	static const char deleted[] = " (deleted)";
 	size_t plen = strlen(b->path);
+	struct stat st;
 	int state;
 
 	if (!strcmp(b->path, "[vdso]")) {
@@ -230,8 +233,9 @@ static int bin_open(struct wp_unwinder *u, struct ubin *b)
 			b->real = NULL;
 			return -ENOMEM;
 		}
-		b->fd = open(b->real, O_RDONLY | O_CLOEXEC);
-		if (b->fd < 0)
+		/* a path from the file: not a FIFO to block on, not a device */
+		b->fd = open(b->real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (b->fd < 0 || fstat(b->fd, &st) || !S_ISREG(st.st_mode))
 			return WP_UNWIND_NO_BINARY;
 	}
 	if (!b->real)
@@ -321,9 +325,16 @@ struct wp_unwinder *wp_unwinder__new(const struct wp_unwinder_opts *opts)
 	struct wp_unwinder *u = calloc(1, sizeof(*u));
 	const char *symfs = opts && opts->symfs && *opts->symfs ? opts->symfs : NULL;
 	struct utsname un;
+	struct rlimit rl;
 
 	if (!u)
 		return NULL;
+	/* a binary is an open file (and one more per address space using it):
+	 * a system-wide recording may hold more than the default 1024 */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	elf_version(EV_CURRENT);
 	u->max_spaces = opts && opts->max_spaces ? opts->max_spaces : DEFAULT_SPACES;
 	u->spaces = calloc(u->max_spaces, sizeof(*u->spaces));
