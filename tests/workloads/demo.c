@@ -5,7 +5,8 @@
  *
  *   worker thread "parser":  parse_records() -> checksum() (CPU)
  *   worker thread "compress": compress_block() (CPU, called half as often)
- *   main thread:             waits in nanosleep and on a pipe (off-CPU)
+ *   main thread:             sleeps in nanosleep, then blocks reading a pipe
+ *                            that thread "producer" fills 30 ms later (off-CPU)
  *
  * Usage: demo [SECONDS]   (default 3)
  */
@@ -77,6 +78,21 @@ static void *compress_main(void *arg)
 	return arg;
 }
 
+static int pipe_fds[2];
+
+static void *producer_main(void *arg)
+{
+	prctl(PR_SET_NAME, "producer");
+	while (!stop) {
+		struct timespec ts = { 0, 30 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (write(pipe_fds[1], "x", 1) != 1)
+			break;
+	}
+	return arg;
+}
+
 __attribute__((noinline)) static void wait_for_input(int fd)
 {
 	char c;
@@ -89,24 +105,23 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 3.0;
 	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
-	pthread_t t1, t2;
-	int fds[2];
+	pthread_t t1, t2, t3;
 
-	if (pipe(fds))
+	if (pipe(pipe_fds))
 		return 1;
 	pthread_create(&t1, NULL, parser_main, NULL);
 	pthread_create(&t2, NULL, compress_main, NULL);
+	pthread_create(&t3, NULL, producer_main, NULL);
 	while (now_ns() < end) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
-		if (write(fds[1], "x", 1) != 1)
-			return 1;
-		wait_for_input(fds[0]);
+		wait_for_input(pipe_fds[0]);
 	}
 	stop = 1;
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
+	pthread_join(t3, NULL);
 	printf("demo: done (%.1f s)\n", seconds);
 	return 0;
 }
