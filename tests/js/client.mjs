@@ -137,8 +137,14 @@ async function speedscope(profile, shot) {
 		out.title = out.body.split('\n')[1] || null; /* the toolbar's middle */
 		out.pwned = await page.evaluate(() => typeof window.wpPwned !== 'undefined');
 		if (shot) {
-			await page.screenshot({ path: shot });
-			out.png = await png_stats(b.ctx, shot);
+			/* WebGL draws asynchronously: wait (a little) for the flame chart */
+			for (let i = 0; i < 10; i++) {
+				await page.screenshot({ path: shot });
+				out.png = await png_stats(b.ctx, shot);
+				if (out.png.colours > 20)
+					break;
+				await page.waitForTimeout(500);
+			}
 		}
 		step('screenshot');
 		await page.getByText('Sandwich').first().click();
