@@ -63,7 +63,7 @@ const char *wp_unwind_reason__name(unsigned int reason)
 /* ---- binaries ---------------------------------------------------------- */
 
 struct useg {
-	uint64_t offset, vaddr, filesz;
+	uint64_t offset, vaddr, filesz, memsz;
 	uint32_t flags; /* PF_* */
 };
 
@@ -77,6 +77,8 @@ struct ubin {
 	char *real;       /* usable: what was opened, for messages */
 	struct useg *segs;
 	size_t nsegs;
+	bool exec;        /* ET_EXEC: loaded where its headers say, bias 0 */
+	uint64_t lo, hi;  /* its PT_LOADs' extent, unbiased (page-aligned lo) */
 };
 
 /* A mapping of an address space. */
@@ -84,7 +86,8 @@ struct uspan {
 	uint64_t start, end, pgoff;
 	struct ubin *bin;
 	uint64_t bias;
-	int state;        /* 0: reported as a module, else a reason */
+	int state;        /* 0: usable (its binary is a module), else a reason */
+	bool module;      /* this span reported the module: [bias + lo, bias + hi) */
 };
 
 struct wp_uspace {
@@ -199,10 +202,20 @@ static int bin_check(struct ubin *b)
 
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		b->segs[b->nsegs++] = (struct useg){ ph.p_offset, ph.p_vaddr, ph.p_filesz, ph.p_flags };
+		b->segs[b->nsegs++] = (struct useg){ ph.p_offset, ph.p_vaddr, ph.p_filesz,
+						     ph.p_memsz, ph.p_flags };
+		if (b->nsegs == 1 || (ph.p_vaddr & ~0xfffull) < b->lo)
+			b->lo = ph.p_vaddr & ~0xfffull;
+		if (ph.p_vaddr + ph.p_memsz > b->hi)
+			b->hi = ph.p_vaddr + ph.p_memsz;
 	}
 	if (!b->nsegs)
 		state = WP_UNWIND_NO_BINARY;
+	{
+		GElf_Ehdr eh;
+
+		b->exec = gelf_getehdr(e, &eh) && eh.e_type == ET_EXEC;
+	}
 out:
 	if (e)
 		elf_end(e);
@@ -548,11 +561,16 @@ struct wp_uspace *wp_unwinder__space(struct wp_unwinder *u, uint32_t pid, uint64
 	return s;
 }
 
-/* The load bias a mapping implies: the segment holding its file offset. */
+/* The load bias a mapping implies: the segment holding its file offset
+ * (an executable that is not position-independent: 0). */
 static bool span_bias(const struct ubin *b, const struct wp_umap *m, uint64_t *bias)
 {
 	size_t i;
 
+	if (b->exec) {
+		*bias = 0;
+		return true;
+	}
 	for (i = 0; i < b->nsegs; i++) {
 		const struct useg *g = &b->segs[i];
 		uint64_t lo = g->offset & ~0xfffull;
@@ -589,10 +607,24 @@ int wp_uspace__add_map(struct wp_uspace *s, const struct wp_umap *m)
 		sp->state = WP_UNWIND_NO_BINARY; /* the file does not map that offset */
 		return 0;
 	}
-	/* one module per binary and bias */
-	for (i = 0; i + 1 < s->nspans; i++)
-		if (s->spans[i].bin == b && !s->spans[i].state && s->spans[i].bias == sp->bias)
+	/*
+	 * One module per binary and bias; none overlapping another (libdwfl
+	 * would drop both): a file mapped a second time elsewhere (node remaps
+	 * its code) is only a span, its addresses unwound by frame pointers.
+	 */
+	for (i = 0; i + 1 < s->nspans; i++) {
+		const struct uspan *o = &s->spans[i];
+
+		if (o->bin == b && !o->state && o->bias == sp->bias)
 			return 0;
+		if (o->module && sp->bias + b->lo < o->bias + o->bin->hi &&
+		    o->bias + o->bin->lo < sp->bias + b->hi) {
+			pr_debug("unwind: %s at %#llx overlaps %s: not a module", b->real,
+				 (unsigned long long)m->start, o->bin->real);
+			sp->state = WP_UNWIND_OTHER;
+			return 0;
+		}
+	}
 	{
 		const char *base = strrchr(b->path, '/');
 		int fd = dup(b->fd);
@@ -605,7 +637,9 @@ int wp_uspace__add_map(struct wp_uspace *s, const struct wp_umap *m)
 			pr_debug("unwind: %s at %#llx: %s", b->real, (unsigned long long)m->start,
 				 dwfl_errmsg(-1));
 			close(fd);
-			sp->state = WP_UNWIND_OTHER; /* overlaps another module */
+			sp->state = WP_UNWIND_OTHER;
+		} else {
+			sp->module = true;
 		}
 		dwfl_report_end(s->dwfl, NULL, NULL);
 	}
@@ -745,6 +779,16 @@ int wp_uspace__unwind(struct wp_uspace *s, const struct wpd_ustack_dump *d,
 		reason = WP_UNWIND_DEPTH;
 	else
 		reason = classify(s, d);
+	if (reason != WP_UNWIND_OK && wp_log_verbosity >= WP_LOG_DEBUG) {
+		uint64_t pc = s->n ? s->pcs[s->n - 1] : d->regs[X86_64_PC];
+		struct uspan *sp = span_find(s, pc - (s->n > 1));
+
+		pr_debug("unwind: pid %u tid %u: %s after %zu frames, at %#llx (%s+%#llx)%s%s",
+			 d->pid, d->tid, wp_unwind_reason__name((unsigned int)reason), s->n,
+			 (unsigned long long)pc, sp ? sp->bin->path : "no mapping",
+			 (unsigned long long)(sp ? pc - sp->start + sp->pgoff : 0),
+			 ret < 0 ? ": " : "", ret < 0 ? dwfl_errmsg(-1) : "");
+	}
 	*n = s->n;
 	s->cur = NULL;
 	s->pcs = NULL;

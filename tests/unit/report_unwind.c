@@ -104,6 +104,7 @@ struct variant {
 	uint32_t dump_len;     /* 0: all */
 	uint16_t flags;
 	bool no_maps, bad_build_id, no_sp;
+	bool overlap;          /* another file mapped over the first one's range */
 };
 
 /* A file as wp-record --call-graph dwarf writes it: 3 samples of the same
@@ -153,6 +154,17 @@ static int write_file(int fd, const struct variant *v)
 		}
 		wpd_encode_mmap(&b, &m);
 		wpd_writer__add_buf(w, WPD_REC_MMAP, &b);
+		if (v->overlap && str == 2) {
+			/* the same binary under another name, a page further:
+			 * its module would overlap the first one's */
+			wpd_encode_string(&b, 1000, "/proc/self/exe", 14);
+			wpd_writer__add_buf(w, WPD_REC_STRING, &b);
+			m.start += 0x1000;
+			m.end += 0x1000;
+			m.path_str = 1000;
+			wpd_encode_mmap(&b, &m);
+			wpd_writer__add_buf(w, WPD_REC_MMAP, &b);
+		}
 	}
 	if (maps)
 		fclose(maps);
@@ -288,6 +300,12 @@ static void run(void)
 	   "unw_leaf <- unw_mid <- unw_top <- main");
 	ok(!has(names, n, "[truncated]") && has(names, n, "_start"),
 	   "not marked truncated: it goes on to _start");
+	wp_profile__free(p);
+
+	p = load(&(struct variant){ .name = "overlap", .overlap = true }, NULL, names, &n, &ng);
+	st = p ? wp_profile__unwind(p) : NULL;
+	ok(st && st->reasons[WP_UNWIND_OK] == 3 && has(names, n, "main"),
+	   "a mapping overlapping a binary's module leaves that module alone");
 	wp_profile__free(p);
 
 	check_failure(&(struct variant){ .name = "64 bytes at the size limit", .dump_len = 64,
