@@ -430,11 +430,12 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/* The mapping of a: the latest one covering it, as for names (6.6). */
 static struct uspan *span_find(struct wp_uspace *s, uint64_t a)
 {
 	size_t i;
 
-	for (i = 0; i < s->nspans; i++)
+	for (i = s->nspans; i-- > 0;)
 		if (a >= s->spans[i].start && a < s->spans[i].end)
 			return &s->spans[i];
 	return NULL;
@@ -583,11 +584,32 @@ static bool span_bias(const struct ubin *b, const struct wp_umap *m, uint64_t *b
 	return false;
 }
 
+/* Report the span's binary as a module (between report_begin and _end). */
+static int report_module(struct wp_uspace *s, struct uspan *sp)
+{
+	const char *base = strrchr(sp->bin->path, '/');
+	int fd = dup(sp->bin->fd);
+
+	if (fd < 0)
+		return -errno;
+	sp->module = dwfl_report_elf(s->dwfl, base ? base + 1 : sp->bin->path, sp->bin->real,
+				     fd, sp->bias, true) != NULL;
+	if (!sp->module) {
+		pr_debug("unwind: %s at %#llx: %s", sp->bin->real, (unsigned long long)sp->start,
+			 dwfl_errmsg(-1));
+		close(fd);
+		sp->state = WP_UNWIND_OTHER;
+	}
+	return 0;
+}
+
 int wp_uspace__add_map(struct wp_uspace *s, const struct wp_umap *m)
 {
+	bool superseded = false;
 	struct ubin *b;
 	struct uspan *sp;
 	size_t i;
+	int err;
 
 	if (m->end <= m->start)
 		return 0;
@@ -608,42 +630,42 @@ int wp_uspace__add_map(struct wp_uspace *s, const struct wp_umap *m)
 		return 0;
 	}
 	/*
-	 * One module per binary and bias; none overlapping another (libdwfl
-	 * would drop both): a file mapped a second time elsewhere (node remaps
-	 * its code) is only a span, its addresses unwound by frame pointers.
+	 * One module per binary and bias, and none overlapping another
+	 * (libdwfl would drop both): a later mapping over an older module's
+	 * range wins, as it does for names, and the Dwfl is made again
+	 * without the older one (rare: a library unloaded and another loaded
+	 * at its address).
 	 */
 	for (i = 0; i + 1 < s->nspans; i++) {
-		const struct uspan *o = &s->spans[i];
+		struct uspan *o = &s->spans[i];
 
 		if (o->bin == b && !o->state && o->bias == sp->bias)
 			return 0;
 		if (o->module && sp->bias + b->lo < o->bias + o->bin->hi &&
 		    o->bias + o->bin->lo < sp->bias + b->hi) {
-			pr_debug("unwind: %s at %#llx overlaps %s: not a module", b->real,
+			pr_debug("unwind: %s at %#llx replaces %s", b->real,
 				 (unsigned long long)m->start, o->bin->real);
-			sp->state = WP_UNWIND_OTHER;
-			return 0;
+			o->module = false;
+			o->state = WP_UNWIND_OTHER;
+			superseded = true;
 		}
 	}
-	{
-		const char *base = strrchr(b->path, '/');
-		int fd = dup(b->fd);
-
-		if (fd < 0)
-			return -errno;
+	if (superseded) {
+		dwfl_end(s->dwfl);
+		s->attached = false;
+		s->dwfl = dwfl_begin(&s->u->cbs);
+		if (!s->dwfl)
+			return -ENOMEM;
+		dwfl_report_begin(s->dwfl);
+		for (i = 0; i + 1 < s->nspans; i++)
+			if (s->spans[i].module && report_module(s, &s->spans[i]))
+				return -errno;
+	} else {
 		dwfl_report_begin_add(s->dwfl);
-		if (!dwfl_report_elf(s->dwfl, base ? base + 1 : b->path, b->real, fd, sp->bias,
-				     true)) {
-			pr_debug("unwind: %s at %#llx: %s", b->real, (unsigned long long)m->start,
-				 dwfl_errmsg(-1));
-			close(fd);
-			sp->state = WP_UNWIND_OTHER;
-		} else {
-			sp->module = true;
-		}
-		dwfl_report_end(s->dwfl, NULL, NULL);
 	}
-	return 0;
+	err = report_module(s, sp);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	return err;
 }
 
 /* ---- unwinding ------------------------------------------------------------ */
