@@ -828,7 +828,7 @@ static int record__run(struct record *r)
 		    r->opts.output);
 		if (lost)
 			pr_warn("%llu samples or events lost (see lost.* in the file's stats; "
-				"a bigger --ringbuf-size or a lower -F helps)",
+				"a bigger --ringbuf-size, a lower -F or a higher --min-block helps)",
 				(unsigned long long)lost);
 	}
 	{

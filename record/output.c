@@ -1205,6 +1205,7 @@ struct agg_pending {
 
 struct offcpu {
 	uint64_t min_block_ns;
+	struct wp_u64map ktrim;   /* kernel stack id -> tracing frames at its top + 1 */
 	struct wpd_offcpu_builder ob;
 	struct wpd_offcpu_agg_builder ab;
 	struct agg_pending *agg;
@@ -1230,6 +1231,7 @@ int wp_out__set_offcpu(struct wp_out *o, uint64_t min_block_ns)
 	wp_u64map__init(&f->gens);
 	wp_u64map__init(&f->cur_gen);
 	wp_u64map__init(&f->tt_last);
+	wp_u64map__init(&f->ktrim);
 	offcpu_free(o->off);
 	o->off = f;
 	return 0;
@@ -1245,6 +1247,7 @@ static void offcpu_free(struct offcpu *f)
 	wp_u64map__release(&f->gens);
 	wp_u64map__release(&f->cur_gen);
 	wp_u64map__release(&f->tt_last);
+	wp_u64map__release(&f->ktrim);
 	free(f);
 }
 
@@ -1265,6 +1268,63 @@ static uint64_t offcpu_lost(const struct wp_out *o)
 	return n;
 }
 
+/* A kernel frame of the tracing machinery: the BPF program itself, the
+ * code running it, a tracepoint's iterator. */
+static bool tracing_frame(const char *name)
+{
+	static const char *const pfx[] = {
+		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_", "bpf_trampoline_",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)
+		if (!strncmp(name, pfx[i], strlen(pfx[i])))
+			return true;
+	return false;
+}
+
+/*
+ * How many frames at the top of a kernel stack taken in a tracepoint
+ * belong to the tracing machinery (how many depends on the kernel and on
+ * how many programs share the tracepoint): they are dropped. Once per
+ * stack-map id.
+ */
+#define TRIM_MAX 8
+static int kernel_trim(struct wp_out *o, int32_t kid, const uint64_t *kf, uint16_t nk,
+		       uint16_t *skip)
+{
+	char names[TRIM_MAX][WP_KSYM_LEN];
+	uint64_t addrs[TRIM_MAX], *cached = wp_u64map__get(&o->off->ktrim, (uint64_t)kid);
+	uint16_t n = nk < TRIM_MAX ? nk : TRIM_MAX, i;
+	int err;
+
+	if (cached) {
+		*skip = (uint16_t)(*cached - 1);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		addrs[i] = kf[i];
+	err = o->ksym_resolve ? o->ksym_resolve(o->ksym_ctx, addrs, n, names) : -EOPNOTSUPP;
+	if (err) {
+		/* /proc/kallsyms (a kernel that cannot name addresses from BPF) */
+		if (!o->ksyms_tried) {
+			err = wp_out__load_ksyms(o);
+			if (err)
+				return err;
+		}
+		for (i = 0; i < n; i++) {
+			long idx = o->ksym_done ? wp_ksyms__find(o->ksyms, kf[i]) : -1;
+
+			snprintf(names[i], WP_KSYM_LEN, "%s",
+				 idx < 0 ? "" : wp_ksyms__name(o->ksyms, wp_ksyms__get(o->ksyms, idx)));
+		}
+	}
+	for (i = 0; i < n && tracing_frame(names[i]); i++)
+		;
+	*skip = i;
+	return wp_u64map__put(&o->off->ktrim, (uint64_t)kid, (uint64_t)i + 1) ? -ENOMEM : 0;
+}
+
 /* The stack of an interval, or of its waker, as a stack-table id (0: none
  * known). kid, uid: stack-map ids, WP_STACKID_NONE, or WP_STACKID_INLINE
  * with the frames in kf/uf. names: the stack is of the process's current
@@ -1280,6 +1340,7 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 	*id = 0;
 	if (kid >= 0) {
 		const struct id_frames *f = id_frames(o, true, (uint32_t)kid);
+		uint16_t skip = 0;
 
 		if (!f)
 			return -ENOMEM;
@@ -1287,6 +1348,13 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		nk = f->state == 1 ? f->n : 0;
 		if (f->state != 1)
 			flags |= WPD_STACK_KERNEL_MISSING;
+		if (nk) {
+			err = kernel_trim(o, kid, kf, nk, &skip);
+			if (err)
+				return err;
+			kf += skip;
+			nk -= skip;
+		}
 	} else if (kid != WP_STACKID_INLINE) {
 		kf = NULL;
 		nk = 0;
@@ -1321,7 +1389,8 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		}
 	}
 	if (kid != WP_STACKID_INLINE && uid != WP_STACKID_INLINE) {
-		pair_key = (uint64_t)(uint32_t)(kid + 2) << 32 |
+		/* bit 63: the samples' pairs are not trimmed */
+		pair_key = 1ull << 63 | (uint64_t)(uint32_t)(kid + 2) << 32 |
 			   (uint64_t)(uint32_t)(uid + 2) << 5 | flags;
 		cached = wp_u64map__get(&o->pairs, pair_key);
 	}

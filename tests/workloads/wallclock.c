@@ -15,9 +15,12 @@
  *                sleep (a pipe read sleeps interruptibly), woken by the
  *                feeder in feed_pipe()
  *
- * so its off-CPU time splits 2:3 between the nanosleep stack and the read
- * stack whatever the machine's load (both are waits of fixed length), and
- * its on-CPU time is what clock_gettime(CLOCK_THREAD_CPUTIME_ID) says.
+ * so the waits of its off-CPU time (up to the wakeup) split 2:3 between
+ * the nanosleep stack and the read stack whatever the machine's load: both
+ * have a fixed length (the feeder writes at an absolute deadline, as a
+ * real-time thread when allowed); what a busy machine adds is the
+ * run-queue time after the wakeups, which wp-record measures apart. Its
+ * on-CPU time is what clock_gettime(CLOCK_THREAD_CPUTIME_ID) says.
  *
  *   -p   print "worker TID", "feeder TID" at start and, at exit,
  *        "worker_cpu SECONDS" (the worker's own CPU time), "rounds N"
@@ -29,6 +32,7 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +57,7 @@ static uint64_t ns_of(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void sleep_ns(uint64_t ns)
+static void __attribute__((noinline)) sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ull, .tv_nsec = ns % 1000000000ull };
 
@@ -73,45 +77,81 @@ void __attribute__((noinline)) spin_cpu(void)
 	sink = x;
 }
 
+/*
+ * libc's system call wrappers keep no frame of their own, so a
+ * frame-pointer unwind from inside one skips its caller: every wait goes
+ * through one more function (sleep_ns, xread, xwrite), so that the named
+ * ones below stay in the stacks.
+ */
+static ssize_t __attribute__((noinline)) xread(int fd, char *c)
+{
+	return read(fd, c, 1);
+}
+
+static ssize_t __attribute__((noinline)) xwrite(int fd, char c)
+{
+	return write(fd, &c, 1);
+}
+
 void __attribute__((noinline)) nap(void)
 {
 	sleep_ns((uint64_t)nap_ms * 1000000);
 }
 
-/* Returns 0 when the feeder said stop. */
+/* Ask the feeder to write at now + block_ms, and wait for it in read().
+ * Returns 0 when the feeder said stop. */
 int __attribute__((noinline)) wait_pipe(void)
 {
-	char c = 'r';
+	uint64_t deadline = ns_of(CLOCK_MONOTONIC) + (uint64_t)block_ms * 1000000;
+	char c;
 
-	if (write(req[1], &c, 1) != 1)
+	if (write(req[1], &deadline, sizeof(deadline)) != sizeof(deadline))
 		return 0;
-	if (read(data[0], &c, 1) != 1)
+	if (xread(data[0], &c) != 1)
 		return 0;
 	return c == 'd';
 }
 
 void __attribute__((noinline)) feed_pipe(char c)
 {
-	if (write(data[1], &c, 1) != 1)
+	if (xwrite(data[1], c) != 1)
 		exit(1);
+}
+
+/* The absolute deadline: the wait's length does not depend on how soon
+ * the feeder got the request. */
+static void __attribute__((noinline)) sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
 }
 
 static void *feeder_main(void *arg)
 {
-	char c;
+	uint64_t deadline;
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "feeder");
+	/* Real-time if allowed, so that it writes at the deadline even on a
+	 * busy machine: the pipe wait is block_ms, not block_ms plus the
+	 * feeder's own wait for a CPU. */
+	{
+		struct sched_param sp = { .sched_priority = 1 };
+
+		pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	}
 	if (print) {
 		printf("feeder %ld\n", (long)syscall(SYS_gettid));
 		fflush(stdout);
 	}
-	while (read(req[0], &c, 1) == 1) {
-		if (c == 'q') {
+	while (read(req[0], &deadline, sizeof(deadline)) == sizeof(deadline)) {
+		if (!deadline) {
 			feed_pipe('q');
 			break;
 		}
-		sleep_ns((uint64_t)block_ms * 1000000);
+		sleep_until(deadline);
 		feed_pipe('d');
 	}
 	return NULL;
@@ -153,7 +193,7 @@ static long num(const char *s, const char *what)
 int main(int argc, char **argv)
 {
 	pthread_t w, f;
-	char q = 'q';
+	uint64_t q = 0;
 	int c;
 
 	while ((c = getopt(argc, argv, "s:c:z:b:p")) != -1) {
@@ -188,7 +228,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_join(w, NULL);
-	if (write(req[1], &q, 1) != 1)
+	if (write(req[1], &q, sizeof(q)) != sizeof(q))
 		return 1;
 	pthread_join(f, NULL);
 	if (print)

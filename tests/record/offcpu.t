@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # perl expressions for jval are single-quoted on purpose
+# Off-CPU recording against a workload known by construction: wallclock's
+# worker repeats 10 ms of CPU, a 20 ms nanosleep, and a 30 ms wait in
+# read() on a pipe that the feeder thread fills (docs/offcpu.md). The
+# waits have fixed lengths whatever the machine's load; the CPU part is
+# checked against the thread's own CPU clock.
+. "$WP_SRC/tests/lib/tap.sh"
+. "$WP_SRC/tests/record/lib.sh"
+need_root
+
+# thr FILE TID FIELD [options]: a field of the thread's row
+thr() {
+	jval "$1" 'my ($t) = grep { $_->{tid} == '"$2"' } @{$j->{threads}}; $t->{'"$3"'}' "${@:4}"
+}
+# stack_ns FILE TID FUNCTION [runq]: off-CPU ns of the thread's stacks
+# through FUNCTION (the part waiting for a CPU after the wakeup: runq)
+stack_ns() {
+	jval "$1" 'my $n = 0; for my $b (@{$j->{blocking_stacks}}) {
+		$n += $b->{'"${4:-total}"'_ns} if grep { $_ eq "'"$3"'" } @{$b->{stack}} } $n' -t "$2"
+}
+# stack_has FILE TID FUNCTION FRAME: the stacks through FUNCTION contain FRAME
+stack_has() {
+	jval "$1" 'my $ok = 0; for my $b (@{$j->{blocking_stacks}}) {
+		my %f = map { $_ => 1 } @{$b->{stack}};
+		$ok = 1 if $f{"'"$3"'"} && $f{"'"$4"'"} } $ok' -t "$2"
+}
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+
+# ---- the default: intervals of 1 ms and more one by one ---------------------
+ok "records wallclock" wp-record -q -o "$TMPD/w.wpd" -- "$WL/wallclock" -s 3 -p
+cp "$TMPD/out" "$TMPD/w.out"
+worker=$(sed -n 's/^worker //p' "$TMPD/w.out")
+feeder=$(sed -n 's/^feeder //p' "$TMPD/w.out")
+wcpu=$(sed -n 's/^worker_cpu //p' "$TMPD/w.out")
+rounds=$(sed -n 's/^rounds //p' "$TMPD/w.out")
+W=$TMPD/w.wpd
+is "$(jval "$W" '$j->{scheduler}')" true "the file has scheduler data"
+cmp_ok "$rounds" ">=" 20 "the worker did enough rounds to judge ($rounds)"
+is "$(thr "$W" "$worker" comm)" worker "the worker thread is named"
+is "$(thr "$W" "$feeder" comm)" feeder "the feeder thread is named"
+is "$(thr "$W" "$worker" oncpu_exact)" true "the worker's on-CPU time is exact"
+
+oncpu=$(thr "$W" "$worker" oncpu_ns)
+lifetime=$(thr "$W" "$worker" lifetime_ns)
+offcpu=$(thr "$W" "$worker" offcpu_ns)
+diag "worker: on-CPU $oncpu ns (its clock: $wcpu s), off-CPU $offcpu ns, lifetime $lifetime ns, $rounds rounds"
+within "$(calc "$oncpu / 1e9")" "$wcpu" "$(calc "$wcpu * 0.05 + 0.002")" \
+	"on-CPU = the thread's own CPU time (+/-5%)"
+within "$(thr "$W" "$worker" coverage)" 1 0.05 "coverage: on-CPU + off-CPU = the thread's wall time (+/-5%)"
+cmp_ok "$(calc "($lifetime - $oncpu - $offcpu) / $lifetime")" "<" 0.001 \
+	"... to 0.1%: every switch accounted, nothing counted twice"
+within "$(calc "$lifetime / 1e9")" 3.03 0.2 "its lifetime is the run's (3 s)"
+for t in $(jval "$W" 'join " ", map { $_->{tid} } @{$j->{threads}}'); do
+	within "$(thr "$W" "$t" coverage)" 1 0.001 "thread $t: coverage 100%"
+done
+
+# The split of the waits, by stack: both are sleeps (a pipe read sleeps
+# interruptibly); the nanosleep goes through nap(), the read through
+# wait_pipe(). A wait is its length, up to the wakeup; a busy machine adds
+# the time waiting for a CPU after it (runq), measured apart.
+split() { # FILE TID: "nap_wait pipe_wait nap_total pipe_total"
+	local n p nr pr
+	n=$(stack_ns "$1" "$2" nap); nr=$(stack_ns "$1" "$2" nap runq)
+	p=$(stack_ns "$1" "$2" wait_pipe); pr=$(stack_ns "$1" "$2" wait_pipe runq)
+	echo "$((n - nr)) $((p - pr)) $n $p"
+}
+read -r nap pipe napt pipet < <(split "$W" "$worker")
+diag "worker: nanosleep $nap ns + $((napt - nap)) runq, pipe $pipe ns + $((pipet - pipe)) runq"
+within "$(calc "100 * $nap / ($nap + $pipe)")" 40 4 "sleep vs pipe waits 2:3 (+/-4 points)"
+within "$(calc "$nap / 1e6 / $rounds")" 20.5 1 "20 ms per nanosleep (to the wakeup)"
+within "$(calc "$pipe / 1e6 / $rounds")" 30.5 1.5 "30 ms per pipe wait (to the wakeup)"
+cmp_ok "$(calc "100 * $napt / ($napt + $pipet)")" "<=" 100 \
+	"with the run-queue tails: $(calc "100 * $napt / ($napt + $pipet)")% (load-dependent)"
+slept=$(jval "$W" 'my $n = 0; for my $b (@{$j->{blocking_stacks}}) {
+	$n += $b->{total_ns} if $b->{reason} eq "sleep" && grep { $_ eq "nap" || $_ eq "wait_pipe" } @{$b->{stack}} } $n' -t "$worker")
+within "$(calc "$slept / ($nap + $pipe)")" 1 0.02 "both waits are of reason sleep (a pipe read is interruptible)"
+is "$(stack_has "$W" "$worker" wait_pipe anon_pipe_read)$(stack_has "$W" "$worker" wait_pipe vfs_read)" \
+	11 "the pipe wait's kernel stack: vfs_read -> anon_pipe_read"
+is "$(stack_has "$W" "$worker" nap hrtimer_nanosleep)" 1 "the nanosleep's kernel stack: hrtimer_nanosleep"
+
+# Wakers: the feeder ends every pipe wait, in feed_pipe(); timers end the
+# nanosleeps (no waking thread).
+is "$(jval "$W" 'join ",", sort { $a <=> $b } keys %{{ map { $_->{tid} => 1 } @{$j->{wakers}} }}' -t "$worker")" \
+	"$feeder" "the worker is woken by the feeder only"
+fw=$(jval "$W" 'my $n = 0; for (@{$j->{wakers}}) { $n += $_->{count} if grep { $_ eq "feed_pipe" } @{$_->{stack}} } $n' -t "$worker")
+within "$fw" "$rounds" 2 "the feeder woke it from feed_pipe() once per round ($fw)"
+fwns=$(jval "$W" 'my $n = 0; $n += $_->{total_ns} for @{$j->{wakers}}; $n' -t "$worker")
+within "$(calc "$fwns / $pipe")" 1 0.02 "the feeder's wakeups end the pipe waits (their time to the wakeup)"
+
+# ---- everything aggregated in the kernel (min-block 1 s) --------------------
+# Each short interval is summed in a kernel map drained once a second: the
+# totals must be as exact as one by one.
+ok "records wallclock, every interval aggregated" \
+	wp-record -q --min-block 1000000 -o "$TMPD/a.wpd" -- "$WL/wallclock" -s 2 -p
+cp "$TMPD/out" "$TMPD/a.out"
+worker=$(sed -n 's/^worker //p' "$TMPD/a.out")
+wcpu=$(sed -n 's/^worker_cpu //p' "$TMPD/a.out")
+A=$TMPD/a.wpd
+is "$(jval "$A" '$j->{read}{finished}')" true "the file is complete"
+within "$(thr "$A" "$worker" coverage)" 1 0.001 "aggregated: coverage 100%"
+within "$(calc "$(thr "$A" "$worker" oncpu_ns) / 1e9")" "$wcpu" "$(calc "$wcpu * 0.05 + 0.002")" \
+	"aggregated: on-CPU exact"
+read -r nap pipe _ _ < <(split "$A" "$worker")
+within "$(calc "100 * $nap / ($nap + $pipe)")" 40 4 "aggregated: sleep vs pipe waits 2:3 (+/-4 points)"
+
+# ---- every interval one by one (no aggregation) -----------------------------
+ok "records wallclock, no aggregation" \
+	wp-record -q --no-off-cpu-aggregation -o "$TMPD/n.wpd" -- "$WL/wallclock" -s 1 -p
+worker=$(sed -n 's/^worker //p' "$TMPD/out")
+within "$(thr "$TMPD/n.wpd" "$worker" coverage)" 1 0.001 "one by one: coverage 100%"
+
+# ---- kernel stacks of the long intervals only -------------------------------
+# Taken from the sleeping thread when it switches back in: the same stack
+# it switched out with (the scheduler's own frames aside).
+ok "records wallclock, kernel stacks of long intervals only" \
+	wp-record -q --off-cpu-kernel-stacks long -o "$TMPD/k.wpd" -- "$WL/wallclock" -s 1 -p
+worker=$(sed -n 's/^worker //p' "$TMPD/out")
+K=$TMPD/k.wpd
+is "$(stack_has "$K" "$worker" wait_pipe anon_pipe_read)$(stack_has "$K" "$worker" nap hrtimer_nanosleep)" \
+	11 "the long waits have their kernel stacks"
+within "$(thr "$K" "$worker" coverage)" 1 0.001 "coverage 100%"
+
+# ---- --no-off-cpu: on-CPU samples only --------------------------------------
+ok "records with --no-off-cpu" wp-record -q --no-off-cpu -o "$TMPD/x.wpd" -- "$WL/wallclock" -s 1
+is "$(jval "$TMPD/x.wpd" '$j->{scheduler}')" false "no scheduler data"
+is "$(jval "$TMPD/x.wpd" 'defined $j->{offcpu_ns} ? 1 : 0')" 0 "no off-CPU time"
+is "$(jval "$TMPD/x.wpd" '$j->{offcpu_intervals}')" 0 "no off-CPU intervals"
+cmp_ok "$(jval "$TMPD/x.wpd" '$j->{samples}')" ">" 0 "samples still"
+done_testing
