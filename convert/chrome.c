@@ -14,7 +14,9 @@
  * never go backwards within a thread (an event that overlaps the previous
  * one starts where it ends). Aggregated short off-CPU intervals have no
  * times and are not shown. Metadata events name processes and threads.
- * ts are microseconds from the first event, with ns precision.
+ * ts are microseconds from the recording's start (META start_monotonic_ns;
+ * else the first event), with ns precision. Every event has a name (E
+ * events too: Chrome DevTools' trace engine needs it).
  */
 #include "convert/convert.h"
 
@@ -74,37 +76,50 @@ static void event_head(struct chrome *ch, char ph, uint64_t t)
 	put_ts(ch, t);
 }
 
-static void open_frame(struct chrome *ch, uint32_t key, const struct tl_run *r, uint64_t t)
+/* ,"name":...,"cat":... of a frame key */
+static void put_name(struct chrome *ch, uint32_t key)
 {
 	FILE *f = ch->out;
 
-	event_head(ch, 'B', t);
 	fputs(",\"name\":", f);
 	if (key >= KEY_TAG_BASE) {
 		const char *name = wp_timeline_reason_frame(key - KEY_TAG_BASE);
 
 		wp_json_write_string(f, name, strlen(name));
-		fputs(",\"cat\":\"off-cpu\",\"args\":{\"reason\":", f);
-		name = wp_offcpu_reason__name(key - KEY_TAG_BASE);
-		wp_json_write_string(f, name, strlen(name));
-		if (r->waker_tid)
-			fprintf(f, ",\"waker_tid\":%" PRIu32, r->waker_tid);
-		fputs("}}", f);
-		return;
-	}
-	{
+		fputs(",\"cat\":\"off-cpu\"", f);
+	} else {
 		const struct wp_frame *fr = wp_profile__frame(ch->p, key);
 
 		wp_json_write_string(f, fr->name[0] ? fr->name : "[unknown]",
 				     fr->name[0] ? strlen(fr->name) : 9);
-		fputs(fr->flags & WP_FRAME_KERNEL ? ",\"cat\":\"kernel\"}" : ",\"cat\":\"user\"}", f);
+		fputs(fr->flags & WP_FRAME_KERNEL ? ",\"cat\":\"kernel\"" : ",\"cat\":\"user\"", f);
 	}
 }
 
+static void open_frame(struct chrome *ch, uint32_t key, const struct tl_run *r, uint64_t t)
+{
+	FILE *f = ch->out;
+
+	event_head(ch, 'B', t);
+	put_name(ch, key);
+	if (key >= KEY_TAG_BASE) {
+		const char *name = wp_offcpu_reason__name(key - KEY_TAG_BASE);
+
+		fputs(",\"args\":{\"reason\":", f);
+		wp_json_write_string(f, name, strlen(name));
+		if (r->waker_tid)
+			fprintf(f, ",\"waker_tid\":%" PRIu32, r->waker_tid);
+		putc('}', f);
+	}
+	putc('}', f);
+}
+
+/* E events name their slice too (Chrome DevTools' trace engine wants it) */
 static void close_to(struct chrome *ch, size_t depth, uint64_t t)
 {
 	while (ch->nopen > depth) {
 		event_head(ch, 'E', t);
+		put_name(ch, ch->open[ch->nopen - 1]);
 		putc('}', ch->out);
 		ch->nopen--;
 	}
@@ -178,6 +193,7 @@ int wp_convert_chrome(struct wp_convert_ctx *c)
 {
 	struct chrome ch = { .c = c, .p = c->prof, .out = c->out, .first = true };
 	struct wp_timeline t;
+	uint64_t start;
 	size_t i;
 	FILE *f = c->out;
 	int ret;
@@ -187,7 +203,10 @@ int wp_convert_chrome(struct wp_convert_ctx *c)
 		goto out;
 	if (!t.events)
 		pr_warn("%s: no samples selected: the trace is empty", c->input);
+	/* ts from the recording's start (else the first event) */
 	ch.base = t.first_ns;
+	if (wp_profile__meta_u64(c->prof, WPD_META_START_MONO, &start) && start <= t.first_ns)
+		ch.base = start;
 	ch.open = malloc((2 * WPD_STACK_MAX_FRAMES + 2) * sizeof(*ch.open));
 	if (!ch.open) {
 		ret = -ENOMEM;

@@ -109,6 +109,24 @@ if [ -n "${WP_KEEP_SHOTS:-}" ]; then
 	mkdir -p "$WP_KEEP_SHOTS" && cp "$TMPD"/*.png "$WP_KEEP_SHOTS/"
 fi
 
+# ---- Chrome trace events: Chrome DevTools' trace engine ---------------------------------
+[ -d "$JS/node_modules/@paulirish/trace_engine" ] || skip_all "tests/js/node_modules is stale (make deps)"
+threads() { jget "$TMPD/c.json" 'join "\n", map { "$_->{pid}/$_->{tid} $_->{name}" } @{$d->{threads}}'; }
+slices() { jget "$TMPD/c.json" 'my ($t) = grep { $_->{tid} == '"$1"' } @{$d->{threads}}; join " ", @{$t->{slices}}'; }
+wp-convert -f chrome -o "$TMPD/sched.trace.json" "$FX/sched.wpd" 2>/dev/null
+ok "DevTools' trace engine parses the off-CPU trace" client chrome "$TMPD/sched.trace.json"
+is "$(threads)" "600/600 fx-sched-a
+600/601 fx-sched-b2" "the threads, named (tid 700 has only aggregated intervals: no times)"
+like "$(slices 600)" "\[off-cpu:sleep\]@120000\+150000 .*\[off-cpu:blocked\]@400000\+300000" \
+	"tid 600: off-CPU intervals as slices with their times and durations (us)"
+like "$(slices 600)" " fx_main@20000\+23000 fx_a@20000\+10000 fx_b@20000\+10000 fx_c@30000\+13000 " \
+	"on-CPU stacks as nested slices (fx_main stays open from fx_b to fx_c), from the recording's start"
+is "$(jget "$TMPD/c.json" '$d->{bounds}{min} . " " . $d->{bounds}{max}')" "20000 780000" \
+	"the trace's bounds: the events' span"
+wp-convert -f chrome -o "$TMPD/hostile.trace.json" "$FX/hostile.wpd" 2>/dev/null
+ok "the trace engine parses hostile names" client chrome "$TMPD/hostile.trace.json"
+like "$(slices 700)" '<script>window.wpPwned=1</script>@' "names kept exactly"
+
 # ---- go tool pprof ------------------------------------------------------------------
 top() { # FILE [pprof options]: "flat% name" lines of -top
 	local f=$1

@@ -107,5 +107,14 @@ is "$(jget "$TMPD/r.trace.json" 'my %o; my $bad = 0; for (@{$d->{traceEvents}}) 
 	"chrome: every slice closed"
 like "$(jget "$TMPD/r.trace.json" 'join ",", map { $_->{args}{name} } grep { $_->{name} eq "thread_name" } @{$d->{traceEvents}}')" \
 	"burn" "chrome: the thread is named"
+if [ -d "$JS/node_modules/@paulirish/trace_engine" ]; then
+	timeout 120 node "$JS/client.mjs" chrome "$TMPD/r.trace.json" >"$TMPD/c.json" 2>"$TMPD/c.err"
+	like "$(jget "$TMPD/c.json" 'join ",", map { $_->{name} } @{$d->{threads}}')" "burn" \
+		"Chrome DevTools' trace engine: burn's thread"
+	like "$(jget "$TMPD/c.json" 'join " ", map { @{$_->{slices}} } @{$d->{threads}}')" \
+		"burn_loop@[0-9.]+\+[0-9.]+ hot_a@" "its slices: burn_loop, hot_a under it"
+else
+	ok "Chrome DevTools' trace engine is installed (make deps)" false
+fi
 
 done_testing

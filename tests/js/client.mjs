@@ -14,6 +14,10 @@
 //       named CLICK (its width afterwards: zoomed to the full width?) and
 //       Reset Zoom; also counts the <script> elements (hostile names must
 //       not have added any) and reports page errors.
+//   node client.mjs chrome TRACE.json
+//       parses the trace with Chrome DevTools' trace engine (the Performance
+//       panel's model, npm @paulirish/trace_engine) and prints its threads:
+//       pid, tid, name and their slices as "name@ts+dur" (microseconds).
 //
 // Chromium: Debian's (/usr/lib/chromium/chromium, else /usr/bin/chromium;
 // WP_CHROMIUM overrides), a fresh profile directory, no network but
@@ -233,14 +237,28 @@ async function svg(file, shot, term, click) {
 	return out;
 }
 
+async function chrome_trace(file) {
+	const { analyzeTrace } = await import('@paulirish/trace_engine/analyze-trace.mjs');
+	const { parsedTrace } = await analyzeTrace(file);
+	const d = parsedTrace.data;
+	const out = { bounds: d.Meta.traceBounds, threads: [] };
+	for (const [pid, proc] of d.Renderer.processes)
+		for (const [tid, th] of proc.threads)
+			out.threads.push({ pid, tid, name: th.name,
+				slices: th.entries.map((e) => `${e.name}@${e.ts}+${e.dur}`) });
+	return out;
+}
+
 const [cmd, ...args] = process.argv.slice(2);
 let res;
 if (cmd === 'speedscope' && args.length >= 1)
 	res = await speedscope(args[0], args[1]);
 else if (cmd === 'svg' && args.length >= 2)
 	res = await svg(args[0], args[1], args[2], args[3]);
+else if (cmd === 'chrome' && args.length === 1)
+	res = await chrome_trace(args[0]);
 else {
-	console.error('usage: client.mjs speedscope PROFILE [PNG] | svg FILE PNG [SEARCH [CLICK]]');
+	console.error('usage: client.mjs speedscope PROFILE [PNG] | svg FILE PNG [SEARCH [CLICK]] | chrome TRACE');
 	process.exit(2);
 }
 process.stdout.write(JSON.stringify(res, null, 1) + '\n', () => process.exit(0));

@@ -108,11 +108,13 @@ is "$(jget "$C" 'join ",", map { "$_->{pid}=$_->{args}{name}" } grep { $_->{name
 	"100=fx-main,200=fx-mismatch,300=fx-kthread,400=fx-exec,500=fx-nostack" "process_name metadata"
 ok "chrome: simple.wpd" conv chrome "$FX/simple.wpd"
 is "$(jget "$C" 'join " ", map { "$_->{ph}:$_->{name}\@$_->{ts}" } grep { $_->{ph} eq "B" } @{$d->{traceEvents}}')" \
-	"B:fx_main@0 B:fx_a@0 B:fx_b@0 B:fx_main@400000 B:fx_c@400000" \
-	"ts in us from the first sample; a gap (the thread not seen) closes every slice"
+	"B:fx_main@100000 B:fx_a@100000 B:fx_b@100000 B:fx_main@500000 B:fx_c@500000" \
+	"ts in us from the recording's start; a gap (the thread not seen) closes every slice"
 is "$(jget "$C" 'join " ", map { "$_->{ts}" } grep { $_->{ph} eq "E" } @{$d->{traceEvents}}')" \
-	"209101.01 209101.01 209101.01 509101.01 509101.01" \
+	"309101.01 309101.01 309101.01 609101.01 609101.01" \
 	"a run ends one period after its last sample"
+is "$(jget "$C" 'join ",", map { $_->{name} } grep { $_->{ph} eq "E" } @{$d->{traceEvents}}')" \
+	"fx_b,fx_a,fx_main,fx_c,fx_main" "E events name the slice they end (innermost first)"
 ok "chrome: sched.wpd (off-CPU)" conv chrome "$FX/sched.wpd"
 is "$(jget "$C" "$check_trace")" ok "off-CPU: still balanced and ordered"
 is "$(jget "$C" 'join " ", map { "$_->{name}\@$_->{ts}" } grep { $_->{ph} eq "B" && $_->{tid} == 600 && $_->{cat} eq "off-cpu" } @{$d->{traceEvents}}')" \
