@@ -16,13 +16,15 @@ PKGS="$PKGS g++ binutils"
 # GNU time for peak memory in benchmarks
 PKGS="$PKGS chromium golang-go libxml2-utils nodejs time"
 
-# tests/js/node_modules from the lock file (npm registry), once
+# tests/js/node_modules from the lock file (npm registry), again when the
+# lock file changed (a copy of it marks what node_modules holds)
 js_deps() {
 	dir=$(cd "$(dirname "$0")" && pwd)/js
-	[ -d "$dir/node_modules/speedscope" ] && [ -d "$dir/node_modules/playwright-core" ] && return 0
+	cmp -s "$dir/package-lock.json" "$dir/node_modules/.wp-lock" && return 0
 	command -v npm >/dev/null || return 0
 	echo "deps: npm ci in tests/js" >&2
-	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null &&
+		cp "$dir/package-lock.json" "$dir/node_modules/.wp-lock"
 }
 
 missing=""
