@@ -502,6 +502,13 @@ static void put_meta(struct record *r, struct wpd_buf *b)
 
 /* ---- scheduler data ------------------------------------------------------- */
 
+static void sched_prog_stat(void *ctx, const char *name, uint64_t runs, uint64_t ns)
+{
+	(void)ctx;
+	pr_info("%s: %llu runs, %.0f ns per run (kernel.bpf_stats_enabled)", name,
+		(unsigned long long)runs, (double)ns / (double)runs);
+}
+
 static int sched_agg(void *ctx, const struct wp_agg_key *k, const struct wp_agg_val *v)
 {
 	return wp_out__offcpu_agg(ctx, k, v);
@@ -786,8 +793,10 @@ static int record__run(struct record *r)
 
 	/* Stop sampling, then drain what is left: nothing is lost at the end. */
 	wp_session__detach(r->session);
-	if (r->sched)
+	if (r->sched) {
+		wp_sched__prog_stats(r->sched, sched_prog_stat, NULL);
 		r->sched_end = wp_sched__detach(r->sched);
+	}
 	end_mono = clock_ns(CLOCK_MONOTONIC);
 	err = wp_session__drain(r->session);
 	if (err < 0) {

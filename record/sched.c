@@ -349,6 +349,24 @@ int wp_sched__counters(struct wp_sched *s, struct wp_sched_counters *out)
 	return 0;
 }
 
+void wp_sched__prog_stats(struct wp_sched *s,
+			  void (*fn)(void *ctx, const char *name, uint64_t runs, uint64_t ns),
+			  void *ctx)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_program__fd(p) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) || !info.run_cnt)
+			continue;
+		fn(ctx, bpf_program__name(p), info.run_cnt, info.run_time_ns);
+	}
+}
+
 uint64_t wp_sched__detach(struct wp_sched *s)
 {
 	uint64_t end;

@@ -62,6 +62,12 @@ int wp_sched__counters(struct wp_sched *s, struct wp_sched_counters *out);
 const char *wp_sched_counter_name(enum wp_sched_counter c);
 bool wp_sched_counter_is_lost(enum wp_sched_counter c);
 
+/* With kernel.bpf_stats_enabled=1: call fn for each program that ran,
+ * with its runs and the total ns spent in it. */
+void wp_sched__prog_stats(struct wp_sched *s,
+			  void (*fn)(void *ctx, const char *name, uint64_t runs, uint64_t ns),
+			  void *ctx);
+
 /* Stop the programs; the maps stay readable. Returns the time they
  * stopped (CLOCK_MONOTONIC ns): the end of the accounting. */
 uint64_t wp_sched__detach(struct wp_sched *s);
