@@ -65,6 +65,10 @@ const volatile bool wp_no_agg = false;
  * KASAN); interrupts run on stacks of their own, outside it */
 const volatile __u64 wp_thread_size = 16384;
 
+/* --call-graph dwarf: ask wp.bpf.c's wp_sys_exit for the user stack of
+ * each interval sent individually (map dump_want) */
+const volatile bool wp_dwarf = false;
+
 /* Recording start (CLOCK_MONOTONIC), written by wp-record once every
  * program is attached; 0: not started, every program returns at once. */
 __u64 wp_t0 = 0;
@@ -159,6 +163,14 @@ struct {
 	__type(value, struct wp_offcpu_inline);
 	__uint(max_entries, 1);
 } scratch SEC(".maps");
+
+/* wp.bpf.c's, shared by fd: threads whose user stack is wanted */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, struct wp_dump_want);
+	__uint(max_entries, 16384);
+} dump_want SEC(".maps");
 
 /* where a program's stack pointer is read back as a number */
 struct {
@@ -456,6 +468,32 @@ static __always_inline int send_inline(struct wp_thread_state *ts, struct task_s
 }
 
 /*
+ * --call-graph dwarf: an interval sent individually gets the user stack
+ * the thread blocked with, copied when it leaves that system call
+ * (wp.bpf.c's wp_sys_exit): its user registers, saved at the kernel entry,
+ * say where. Not for a preempted thread (no system call to leave) nor one
+ * without user space.
+ */
+static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp_thread_state *ts,
+				      struct task_struct *t, __u32 tid)
+{
+	struct pt_regs *regs;
+	struct wp_dump_want w;
+
+	if (ts->reason == WP_OFF_PREEMPTED || ts->reason == WP_OFF_UNKNOWN ||
+	    (ts->flags & WP_OF_NO_USER))
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs || (regs->cs & 3) != 3)
+		return;
+	w.start_ns = ts->out_ns;
+	w.sp = regs->sp;
+	w.ip = regs->ip;
+	if (!bpf_map_update_elem(&dump_want, &tid, &w, BPF_ANY))
+		e->flags |= WP_OF_DUMP_PENDING;
+}
+
+/*
  * A thread's off-CPU interval ends at now: send it, or aggregate it.
  * asleep: t has not run since (its kernel stack is the one it switched out
  * with); false when the switch-in was not seen and t is running.
@@ -517,6 +555,8 @@ static __always_inline void end_interval(struct wp_thread_state *ts, struct task
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		fill_event(e, ts, tid, dur, runq);
+		if (wp_dwarf && long_one && asleep)
+			want_dump(e, ts, next, tid);
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 		scount(WP_SC_EVENTS);
 		return;

@@ -9,6 +9,9 @@
  *   wp_exec     tp_btf/sched_process_exec: tell user space to re-read the
  *               process's mappings
  *   wp_exit     tp_btf/sched_process_exit: forget a followed process
+ *   wp_sys_exit tp_btf/sys_exit (--call-graph dwarf with off-CPU): the user
+ *               stack of a long off-CPU interval, as the thread leaves the
+ *               system call it blocked in
  *   wp_ksym_resolve  syscall program run on demand: names the kernel
  *               addresses of new stacks ("%pS"), so wp-record needs
  *               neither /proc/kallsyms (100k+ lines to read) nor CAP_SYSLOG
@@ -74,6 +77,17 @@ struct {
 	__uint(max_entries, 1);
 } counters SEC(".maps");
 
+/* tid -> the off-CPU interval whose user stack is wanted (struct
+ * wp_dump_want); filled by bpf/sched.bpf.c, which shares it. LRU: a thread
+ * that never leaves its system call (it exits, it was not in one) does not
+ * hold an entry for ever. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, struct wp_dump_want);
+	__uint(max_entries, 16384);
+} dump_want SEC(".maps");
+
 static __always_inline void count(enum wp_counter idx)
 {
 	__u32 zero = 0;
@@ -132,7 +146,7 @@ static __always_inline void fill_sample(struct wp_sample_event *e, __u64 pid_tgi
  * 0 sent; -1 no room in the ring buffer (the caller sends a plain sample).
  */
 static __always_inline int send_ustack(void *ctx, __u64 pid_tgid, __u32 flags, long kid,
-				       bool kernel_wanted)
+				       bool kernel_wanted, __u32 type, __u64 time_ns)
 {
 	const __u32 lim = wp_dump_size, cmax = lim < 4096 ? lim : 4096;
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -145,7 +159,9 @@ static __always_inline int send_ustack(void *ctx, __u64 pid_tgid, __u32 flags, l
 	if (!e)
 		return -1;
 	fill_sample(&e->s, pid_tgid, flags, kid >= 0 ? kid : WP_STACKID_NONE, WP_STACKID_NONE);
-	e->s.type = WP_EV_USTACK;
+	e->s.type = type;
+	if (time_ns)
+		e->s.time_ns = time_ns;
 	if (kernel_wanted && kid < 0) {
 		long n = bpf_get_stack(ctx, e->kernel, sizeof(e->kernel), 0);
 
@@ -246,7 +262,8 @@ int wp_sample(struct bpf_perf_event_data *ctx)
 		flags |= WP_SF_NO_USER;
 		uid = WP_STACKID_NONE;
 	} else if (wp_dump_size &&
-		   !send_ustack(ctx, pid_tgid, flags, kinline ? -1 : kid, !in_user_mode(ctx))) {
+		   !send_ustack(ctx, pid_tgid, flags, kinline ? -1 : kid, !in_user_mode(ctx),
+				WP_EV_USTACK, 0)) {
 		count(WP_CNT_SAMPLES);
 		return 0;
 	} else {
@@ -366,6 +383,43 @@ int BPF_PROG(wp_exit, struct task_struct *p)
 	 * unrelated process, which must not be recorded. */
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+/*
+ * --call-graph dwarf with off-CPU recording: a thread whose long off-CPU
+ * interval ended (map dump_want, filled by sched.bpf.c at its switch-in)
+ * leaves the system call it blocked in: its user registers and stack are
+ * those it switched out with; the copy is sent for that interval (its
+ * start). The kernel part of the interval's stack is the one taken at the
+ * switch-out. Elsewhere (a later system call: it was preempted, or blocked
+ * in a page fault) the entry is dropped and the interval keeps its
+ * frame-pointer stack.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(wp_sys_exit, struct pt_regs *sregs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct wp_dump_want *w, want;
+	struct pt_regs *regs;
+
+	if (!wp_dump_size)
+		return 0;
+	w = bpf_map_lookup_elem(&dump_want, &tid);
+	if (!w)
+		return 0;
+	want = *w;
+	bpf_map_delete_elem(&dump_want, &tid);
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs || regs->sp != want.sp || regs->ip != want.ip) {
+		count(WP_CNT_OFFCPU_DUMP_STALE);
+		return 0;
+	}
+	if (!send_ustack(ctx, pid_tgid, 0, -1, false, WP_EV_OFFCPU_USTACK, want.start_ns))
+		count(WP_CNT_OFFCPU_DUMPS);
+	else
+		count(WP_CNT_USTACK_DUMP_FALLBACK); /* no room: the frame-pointer stack stays */
 	return 0;
 }
 

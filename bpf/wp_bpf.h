@@ -34,6 +34,9 @@ enum wp_event_type {
 	WP_EV_OFFCPU = 3, /* struct wp_offcpu_event (bpf/wp_sched.h) (+ inline frames) */
 	WP_EV_TASK = 4,   /* struct wp_task_event (bpf/wp_sched.h) */
 	WP_EV_USTACK = 20, /* struct wp_ustack_event: a sample with a user stack dump */
+	/* struct wp_ustack_event: the user stack of an off-CPU interval, s.time_ns
+	 * its start (the OFFCPU event has WP_OF_DUMP_PENDING) */
+	WP_EV_OFFCPU_USTACK = 21,
 };
 
 /* kstack_id / ustack_id values other than a stack-map id (>= 0). */
@@ -92,6 +95,20 @@ struct wp_ustack_event {
 	__u8 data[];              /* the stack at regs[7] and above */
 };
 
+/*
+ * --call-graph dwarf, off-CPU: the user stack of a long interval is copied
+ * when the thread, switched back in, leaves the system call it blocked in
+ * (tp_btf/sys_exit, in its own context: its user registers and stack are
+ * still those of the switch-out). The scheduler program that ends such an
+ * interval (bpf/sched.bpf.c) puts the thread in map "dump_want" (LRU hash,
+ * tid -> this), shared by both objects; sp and ip tell the system call it
+ * blocked in from a later one.
+ */
+struct wp_dump_want {
+	__u64 start_ns; /* the interval's start (switch-out) */
+	__u64 sp, ip;   /* its user stack pointer and instruction pointer */
+};
+
 struct wp_exec_event {
 	__u32 type;      /* WP_EV_EXEC */
 	__u32 old_tid;   /* the exec'ing thread's tid before exec */
@@ -123,6 +140,8 @@ enum wp_counter {
 	WP_CNT_FOLLOWED,          /* children added to the followed map */
 	WP_CNT_USTACK_DUMPS,      /* dwarf: samples sent with a user stack dump */
 	WP_CNT_USTACK_DUMP_FALLBACK, /* dwarf: no room for a dump, sent with a stack id */
+	WP_CNT_OFFCPU_DUMPS,      /* dwarf: off-CPU intervals' user stacks sent */
+	WP_CNT_OFFCPU_DUMP_STALE, /* dwarf: thread no longer where it blocked: no dump */
 	WP_CNT_MAX,
 };
 
@@ -135,6 +154,7 @@ _Static_assert(sizeof(struct wp_sample_inline) == 56 + 2 * 8 * WP_MAX_FRAMES,
 	       "wp_sample_inline layout");
 _Static_assert(sizeof(struct wp_ustack_event) == 56 + 8 + 8 * WP_UREGS + 8 * WP_MAX_FRAMES,
 	       "wp_ustack_event layout");
+_Static_assert(sizeof(struct wp_dump_want) == 24, "wp_dump_want layout");
 _Static_assert(sizeof(struct wp_exec_event) == 40, "wp_exec_event layout");
 _Static_assert(sizeof(struct wp_counters) == 8 * WP_CNT_MAX, "wp_counters layout");
 

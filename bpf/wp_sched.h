@@ -41,6 +41,9 @@ enum wp_task_kind {
 #define WP_OF_WAKER_KERNEL_MISSING (1u << 3)
 #define WP_OF_WAKER_USER_MISSING   (1u << 4)
 #define WP_OF_WAKER_NO_USER   (1u << 5)
+/* events only: --call-graph dwarf: the thread's user stack is to come in a
+ * WP_EV_OFFCPU_USTACK event (bpf/wp_bpf.h, struct wp_dump_want) */
+#define WP_OF_DUMP_PENDING    (1u << 6)
 /* struct wp_thread_state.flags only (internal, masked off in events) */
 #define WP_TSF_KFROZEN  (1u << 8)  /* take the kernel stack at switch-in */
 #define WP_TSF_USPILL   (1u << 9)  /* user frames are in the "spill" map */

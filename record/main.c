@@ -692,6 +692,7 @@ static int record__run(struct record *r)
 	so.ringbuf_bytes = r->opts.ringbuf_bytes ? r->opts.ringbuf_bytes
 						  : default_ringbuf(r->opts.dump_size);
 	so.dump_size = r->opts.dump_size;
+	so.offcpu_dumps = !r->opts.no_offcpu;
 	so.inline_stacks = r->opts.inline_stacks;
 	err = wp_session__open(&so, &r->session);
 	if (err)
@@ -705,12 +706,14 @@ static int record__run(struct record *r)
 			.kstacks_long = r->opts.kstacks_long,
 			.no_agg = r->opts.no_offcpu_agg,
 			.agg_entries = r->opts.offcpu_agg_entries,
+			.dwarf = so.dump_size != 0,
 		};
 		struct wp_sched_maps sm = {
 			.events = wp_session__events_fd(r->session),
 			.kstacks = wp_session__kstacks_fd(r->session),
 			.ustacks = wp_session__ustacks_fd(r->session),
 			.followed = wp_session__followed_fd(r->session),
+			.dump_want = wp_session__dump_want_fd(r->session),
 		};
 
 		if (r->opts.no_offcpu_agg)

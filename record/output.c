@@ -70,6 +70,13 @@ struct ksym_range {
 	uint64_t start, end;
 };
 
+/* An off-CPU interval whose user stack is to come (WP_OF_DUMP_PENDING). */
+struct dump_wait {
+	struct wpd_offcpu iv; /* stack_id: its frame-pointer stack, if none comes */
+	uint32_t kstack;      /* its kernel frames alone, for the dump */
+	uint32_t flushes;     /* flushes since it came */
+};
+
 struct pending {
 	struct wpd_sample s;
 	uint64_t seq;
@@ -126,6 +133,9 @@ struct wp_out {
 	struct offcpu *off;       /* scheduler events: NULL without them */
 
 	struct wp_out_stats st;
+	/* --call-graph dwarf: off-CPU intervals waiting for their user stack */
+	struct dump_wait *dw;
+	size_t ndw, dw_cap;
 };
 
 /* The scheduler events' part ("scheduler events" below). */
@@ -323,6 +333,7 @@ void wp_out__free(struct wp_out *o)
 	free(o->kq);
 	free(o->knames);
 	free(o->pend);
+	free(o->dw);
 	wpd_samples_builder__release(&o->sb);
 	offcpu_free(o->off);
 	free(o);
@@ -1067,6 +1078,97 @@ static int stack_id_of(struct wp_out *o, uint32_t flags, const uint64_t *kf, uin
 	return err;
 }
 
+/* A well-formed dump event: its size, and the size the BPF side reserved. */
+static bool ustack_ok(struct wp_out *o, const struct wp_ustack_event *e, size_t size,
+		      uint32_t *lim)
+{
+	if (size < sizeof(*e) || size - sizeof(*e) > WP_DUMP_MAX ||
+	    e->dump_size > size - sizeof(*e)) {
+		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+		return false;
+	}
+	*lim = (uint32_t)(size - sizeof(*e));
+	return true;
+}
+
+/*
+ * The USTACK_DUMP record of a dump event (its registers are there): the
+ * stack id it defines in *id, its kernel frames STACK kid, captured at
+ * time_ns by the thread of e.
+ */
+static int write_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_event *e,
+		      uint32_t lim, uint32_t kid, uint64_t time_ns, uint32_t *id)
+{
+	const struct wp_sample_event *se = &e->s;
+	uint64_t ip = e->regs[16];
+	struct wpd_ustack_dump d;
+	unsigned int i;
+	int err;
+
+	/*
+	 * The reader needs every mapping the unwinding goes through, but only
+	 * the IP is known here: re-read the maps at the first dump after an
+	 * exec (the libraries are mapped after the exec event), then as often
+	 * as proc_rescan()'s backoff allows, for libraries loaded later.
+	 * Before the dump record: the mappings it needs come first.
+	 */
+	if (!p->dumped) {
+		p->dumped = true;
+		p->last_scan = 0;
+	}
+	err = proc_rescan(o, p, time_ns);
+	if (err)
+		return err;
+	memset(&d, 0, sizeof(d));
+	d.stack_id = wp_stacks__new_id(o->stacks);
+	d.kernel_stack_id = kid;
+	d.time_ns = time_ns;
+	d.pid = se->pid;
+	d.tid = se->tid;
+	d.machine = WP_DUMP_MACHINE;
+	d.flags = e->dump_size >= lim ? WPD_USTACK_AT_LIMIT : 0;
+	for (i = 0; i < WP_UREGS; i++) {
+		if (e->regs_mask >> i & 1) {
+			d.regs_mask |= 1ull << i;
+			d.regs[i] = e->regs[i];
+		}
+	}
+	d.dump_addr = e->regs[7];
+	d.dump_len = e->dump_size;
+	d.dump = e->data;
+	wpd_encode_ustack_dump(&o->buf, &d);
+	err = wpd_writer__add_buf(o->w, WPD_REC_USTACK_DUMP, &o->buf);
+	if (err)
+		return err;
+	o->st.ustack_dumps++;
+	o->st.ustack_bytes += e->dump_size;
+	*id = d.stack_id;
+
+	/* Only the IP is known here (the callers are unwound by the reader):
+	 * name it, keyed by the IP rather than by the sample's own stack id. */
+	return wp_symcap__sample(o->symcap, se->pid, (uint32_t)XXH3_64bits(&ip, sizeof(ip)),
+				 &p->maps, &ip, 1);
+}
+
+/* The process of a dump, its mappings read if they never were. */
+static struct proc *dump_proc(struct wp_out *o, uint32_t pid, int *err)
+{
+	struct proc *p = proc_get(o, pid);
+
+	*err = 0;
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (!p->known) {
+		*err = proc_scan(o, p, p->epoch ? p->epoch : o->start_ns);
+		if (*err > 0)
+			*err = 0;
+		p->dumped = true; /* read just now */
+	}
+	return *err < 0 ? NULL : p;
+}
+
 /*
  * --call-graph dwarf: a sample with the user registers and stack bytes.
  * Its kernel frames become a STACK (deduplicated as usual); the sample
@@ -1078,29 +1180,16 @@ static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t s
 {
 	const struct wp_sample_event *se = &e->s;
 	const uint64_t *kf = NULL;
-	uint64_t ip = e->regs[16];
-	struct wpd_ustack_dump d;
-	uint32_t flags = 0, kid = 0, lim;
+	uint32_t flags = 0, kid = 0, lim, id;
 	uint16_t nk = 0;
 	struct proc *p;
-	unsigned int i;
 	int err;
 
-	if (size < sizeof(*e) || size - sizeof(*e) > WP_DUMP_MAX ||
-	    e->dump_size > size - sizeof(*e)) {
-		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
+	if (!ustack_ok(o, e, size, &lim))
 		return 0;
-	}
-	lim = (uint32_t)(size - sizeof(*e)); /* the size the BPF side reserved */
-	p = proc_get(o, se->pid);
+	p = dump_proc(o, se->pid, &err);
 	if (!p)
-		return -ENOMEM;
-	if (!p->known) {
-		err = proc_scan(o, p, p->epoch ? p->epoch : o->start_ns);
-		if (err < 0)
-			return err;
-		p->dumped = true; /* read just now */
-	}
+		return err;
 	err = thread_seen(o, se->pid, se->tid, se->comm, se->time_ns);
 	if (err)
 		return err;
@@ -1135,51 +1224,8 @@ static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t s
 		if (err)
 			return err;
 	}
-	/*
-	 * The reader needs every mapping the unwinding goes through, but only
-	 * the IP is known here: re-read the maps at the first dump after an
-	 * exec (the libraries are mapped after the exec event), then as often
-	 * as proc_rescan()'s backoff allows, for libraries loaded later.
-	 * Before the dump record: the mappings it needs come first.
-	 */
-	if (!p->dumped) {
-		p->dumped = true;
-		p->last_scan = 0;
-	}
-	err = proc_rescan(o, p, se->time_ns);
-	if (err)
-		return err;
-	memset(&d, 0, sizeof(d));
-	d.stack_id = wp_stacks__new_id(o->stacks);
-	d.kernel_stack_id = kid;
-	d.time_ns = se->time_ns;
-	d.pid = se->pid;
-	d.tid = se->tid;
-	d.machine = WP_DUMP_MACHINE;
-	d.flags = e->dump_size >= lim ? WPD_USTACK_AT_LIMIT : 0;
-	for (i = 0; i < WP_UREGS; i++) {
-		if (e->regs_mask >> i & 1) {
-			d.regs_mask |= 1ull << i;
-			d.regs[i] = e->regs[i];
-		}
-	}
-	d.dump_addr = e->regs[7];
-	d.dump_len = e->dump_size;
-	d.dump = e->data;
-	wpd_encode_ustack_dump(&o->buf, &d);
-	err = wpd_writer__add_buf(o->w, WPD_REC_USTACK_DUMP, &o->buf);
-	if (err)
-		return err;
-	o->st.ustack_dumps++;
-	o->st.ustack_bytes += e->dump_size;
-
-	/* Only the IP is known here (the callers are unwound by the reader):
-	 * name it, keyed by the IP rather than by the sample's own stack id. */
-	err = wp_symcap__sample(o->symcap, se->pid, (uint32_t)XXH3_64bits(&ip, sizeof(ip)),
-				&p->maps, &ip, 1);
-	if (err)
-		return err;
-	return add_pending(o, se, d.stack_id);
+	err = write_dump(o, p, e, lim, kid, se->time_ns, &id);
+	return err ? err : add_pending(o, se, id);
 }
 
 /* ---- scheduler events (off-CPU) ---------------------------------------- */
@@ -1529,7 +1575,93 @@ static int on_offcpu(struct wp_out *o, const struct wp_offcpu_event *e, size_t s
 				NULL, 0, NULL, 0, true, &iv.waker_stack_id);
 	if (err)
 		return err;
+	if (e->flags & WP_OF_DUMP_PENDING) {
+		/* --call-graph dwarf: its user stack comes when the thread
+		 * leaves its system call (on_offcpu_ustack()); until then, or if
+		 * it does not come, the interval keeps its frame-pointer stack */
+		struct dump_wait *w;
+		uint32_t kstack = 0;
+
+		if (e->kstack_id != WP_STACKID_NONE || (e->flags & WP_OF_KERNEL_MISSING))
+			err = off_stack(o, e->pid, e->start_ns, e->kstack_id, WP_STACKID_NONE,
+					main_flags(e->flags) & WPD_STACK_KERNEL_MISSING, frames,
+					e->nkernel, NULL, 0, names, &kstack);
+		if (err)
+			return err;
+		if (o->ndw == o->dw_cap) {
+			size_t ncap = o->dw_cap ? o->dw_cap * 2 : 64;
+			struct dump_wait *n = realloc(o->dw, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			o->dw = n;
+			o->dw_cap = ncap;
+		}
+		w = &o->dw[o->ndw++];
+		w->iv = iv;
+		w->kstack = kstack;
+		w->flushes = 0;
+		return 0;
+	}
 	return add_interval(o, &iv);
+}
+
+/*
+ * --call-graph dwarf: the user stack of an off-CPU interval (its start in
+ * s.time_ns), copied as the thread left the system call it blocked in: a
+ * USTACK_DUMP with the interval's kernel frames, and the interval, kept
+ * waiting since it came, is stored with that stack.
+ */
+static int on_offcpu_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t size)
+{
+	struct dump_wait *w = NULL;
+	uint32_t lim, id;
+	struct proc *p;
+	size_t i;
+	int err;
+
+	if (!ustack_ok(o, e, size, &lim))
+		return 0;
+	for (i = 0; i < o->ndw; i++) {
+		if (o->dw[i].iv.tid == e->s.tid && o->dw[i].iv.start_ns == e->s.time_ns) {
+			w = &o->dw[i];
+			break;
+		}
+	}
+	if (!w || !e->regs_mask)
+		return 0; /* its interval was stored already (or lost): no use */
+	p = dump_proc(o, e->s.pid, &err);
+	if (!p)
+		return err;
+	err = write_dump(o, p, e, lim, w->kstack, e->s.time_ns, &id);
+	if (err)
+		return err;
+	w->iv.stack_id = id;
+	err = add_interval(o, &w->iv);
+	o->st.offcpu_dumps++;
+	*w = o->dw[--o->ndw];
+	return err;
+}
+
+/* The intervals still waiting for their user stack since the previous
+ * flush (all of them at the end) are stored with their frame-pointer one. */
+static int dump_waits_expire(struct wp_out *o, bool all)
+{
+	size_t i = 0;
+	int err;
+
+	while (i < o->ndw) {
+		if (!all && !o->dw[i].flushes++) {
+			i++;
+			continue;
+		}
+		err = add_interval(o, &o->dw[i].iv);
+		if (err)
+			return err;
+		o->st.offcpu_dumps_missing++;
+		o->dw[i] = o->dw[--o->ndw];
+	}
+	return 0;
 }
 
 int wp_out__offcpu_agg(struct wp_out *o, const struct wp_agg_key *k, const struct wp_agg_val *v)
@@ -1883,6 +2015,8 @@ int wp_out__event(void *ctx, void *data, size_t size)
 		return on_exec(o, data);
 	case WP_EV_USTACK:
 		return on_ustack(o, data, size);
+	case WP_EV_OFFCPU_USTACK:
+		return on_offcpu_ustack(o, data, size);
 	case WP_EV_OFFCPU:
 		if (size < sizeof(struct wp_offcpu_event) || !o->off)
 			break;
@@ -1921,6 +2055,8 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		{ "bpf.user_stack_dump_fallback", bpf ? bpf->c[WP_CNT_USTACK_DUMP_FALLBACK] : 0 },
 		{ "ustack_dumps", o->st.ustack_dumps },
 		{ "ustack_dump_bytes", o->st.ustack_bytes },
+		{ "offcpu_ustack_dumps", o->st.offcpu_dumps },
+		{ "offcpu_ustack_missing", o->st.offcpu_dumps_missing },
 	};
 	size_t i;
 
@@ -1960,6 +2096,8 @@ int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
 	err = wp_out__end_drain(o);
 	if (!err)
 		err = emit_samples(o);
+	if (!err)
+		err = dump_waits_expire(o, false);
 	if (!err)
 		err = emit_offcpu(o);
 	if (!err) {
@@ -2002,6 +2140,8 @@ int wp_out__finish(struct wp_out *o, const struct wp_counters *bpf,
 	err = wp_out__end_drain(o);
 	if (!err)
 		err = emit_samples(o);
+	if (!err)
+		err = dump_waits_expire(o, true);
 	if (!err)
 		err = emit_offcpu(o);
 	if (!err)

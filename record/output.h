@@ -40,6 +40,8 @@ struct wp_out_stats {
 	uint64_t out_of_order;  /* samples older than the batch's last one */
 	uint64_t ustack_dumps;  /* USTACK_DUMP records (--call-graph dwarf) */
 	uint64_t ustack_bytes;  /* stack bytes in them */
+	uint64_t offcpu_dumps;  /* off-CPU intervals stored with a dump */
+	uint64_t offcpu_dumps_missing; /* ... asked for one, stored without */
 	uint64_t lost[WP_OUT_LOST_MAX];
 };
 

@@ -134,6 +134,7 @@ int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps 
 	s->skel->rodata->wp_waker_min_ns = opts->waker_min_ns;
 	s->skel->rodata->wp_kstacks_long = opts->kstacks_long;
 	s->skel->rodata->wp_no_agg = opts->no_agg;
+	s->skel->rodata->wp_dwarf = opts->dwarf;
 	err = reuse(s->skel->maps.events, maps->events, "ring buffer");
 	if (!err)
 		err = reuse(s->skel->maps.kstacks, maps->kstacks, "kernel stack");
@@ -141,6 +142,8 @@ int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps 
 		err = reuse(s->skel->maps.ustacks, maps->ustacks, "user stack");
 	if (!err)
 		err = reuse(s->skel->maps.followed, maps->followed, "followed-process");
+	if (!err)
+		err = reuse(s->skel->maps.dump_want, maps->dump_want, "user stack request");
 	if (!err)
 		err = bpf_map__set_max_entries(s->skel->maps.agg0, agg);
 	if (!err)

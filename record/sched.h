@@ -24,11 +24,14 @@ struct wp_sched_opts {
 	bool no_agg;             /* tests: send every interval individually */
 	uint32_t agg_entries;    /* per aggregation map; 0: default */
 	uint32_t max_threads;    /* threads accounted at once; 0: default */
+	bool dwarf;              /* --call-graph dwarf: ask for long intervals' user
+				  * stacks (map dump_want) */
 };
 
 /* wp.bpf.c's maps the scheduler programs share (wp_session__map_fd()). */
 struct wp_sched_maps {
 	int events, kstacks, ustacks, followed;
+	int dump_want;           /* wp_session__dump_want_fd() */
 };
 
 /* Open and load. Errors are reported here, then -errno returned. */

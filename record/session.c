@@ -200,6 +200,8 @@ static int session_load(struct wp_session *s, const struct wp_session_opts *opts
 	}
 	if (!ksym)
 		bpf_program__set_autoload(s->skel->progs.wp_ksym_resolve, false);
+	if (!opts->dump_size || !opts->offcpu_dumps)
+		bpf_program__set_autoload(s->skel->progs.wp_sys_exit, false);
 	s->ksym_ok = ksym;
 	return wp_bpf__load(s->skel);
 }
@@ -323,6 +325,9 @@ int wp_session__attach(struct wp_session *s)
 	if (!err)
 		err = attach_tp(s->skel->progs.wp_exit, &s->skel->links.wp_exit,
 				"sched_process_exit");
+	if (!err)
+		err = attach_tp(s->skel->progs.wp_sys_exit, &s->skel->links.wp_sys_exit,
+				"sys_exit");
 	if (err)
 		return err;
 
@@ -392,6 +397,11 @@ int wp_session__ustacks_fd(const struct wp_session *s)
 int wp_session__events_fd(const struct wp_session *s)
 {
 	return bpf_map__fd(s->skel->maps.events);
+}
+
+int wp_session__dump_want_fd(const struct wp_session *s)
+{
+	return bpf_map__fd(s->skel->maps.dump_want);
 }
 
 int wp_session__followed_fd(const struct wp_session *s)

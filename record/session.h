@@ -22,6 +22,8 @@ struct wp_session_opts {
 	uint64_t ringbuf_bytes;  /* power of two, multiple of the page size */
 	bool inline_stacks;      /* never use the stack maps (measurements) */
 	uint32_t dump_size;      /* --call-graph dwarf,SIZE: user stack bytes; 0: fp */
+	bool offcpu_dumps;       /* dwarf: user stacks of long off-CPU intervals too
+				  * (wp_sys_exit; the scheduler programs fill dump_want) */
 };
 
 /* Check capabilities and BTF, open and load the BPF object. Errors are
@@ -37,6 +39,7 @@ int wp_session__ustacks_fd(const struct wp_session *s);
 /* The ring buffer and the followed set, shared with record/sched.c. */
 int wp_session__events_fd(const struct wp_session *s);
 int wp_session__followed_fd(const struct wp_session *s);
+int wp_session__dump_want_fd(const struct wp_session *s); /* map dump_want */
 unsigned int wp_session__max_frames(const struct wp_session *s);
 
 /* Ring buffer: create the consumer, then poll. poll waits at most

@@ -94,6 +94,26 @@ like "$(wp-report -n 0 --on-cpu "$TMPD/f.wpd" 2>/dev/null)" '# hint: .*--call-gr
 	"fp: wp-report's header suggests --call-graph dwarf"
 unlike "$(wp-report -n 0 --on-cpu "$D" 2>/dev/null)" '# hint:' "dwarf: no such hint"
 
+# ---- off-CPU: the stack a thread blocked with --------------------------------
+# sleep_stats FILE: "ALL FULL": ms asleep in deep_leaf's nanosleep, and of
+# those with the whole chain from main
+sleep_stats() {
+	wp-convert -f folded --off-cpu --unit ms "$1" 2>/dev/null | awk '
+		/\[off-cpu:sleep\]/ && /clock_nanosleep/ { all += $NF
+			if (index($0, "main;deep_a;deep_b;deep_c;deep_leaf;")) full += $NF }
+		END { printf "%d %d\n", all, full }'
+}
+ok "records a sleeper with --call-graph dwarf" \
+	wp-record -q --call-graph dwarf -o "$TMPD/ds.wpd" -- "$TMPD/deep" -d 1 -s
+ok "records a sleeper with --call-graph fp" \
+	wp-record -q --call-graph fp -o "$TMPD/fs.wpd" -- "$TMPD/deep" -d 1 -s
+read -r sall sfull < <(sleep_stats "$TMPD/ds.wpd")
+read -r fall ffull < <(sleep_stats "$TMPD/fs.wpd")
+diag "off-CPU: dwarf $sfull of $sall ms asleep with main;$CHAIN, fp $ffull of $fall ms"
+cmp_ok "$sall" ">=" 300 "the sleeper's off-CPU time is recorded ($sall ms)"
+cmp_ok "$(pct "$sfull" "$sall")" ">=" 90 "off-CPU, dwarf: >= 90% of the sleep time carries the chain up to main"
+cmp_ok "$(pct "$ffull" "$fall")" "<" 50 "off-CPU, fp: the chain is lost"
+
 # ---- forced failure: a stack deeper than the bytes copied ------------------
 ok "records with --call-graph dwarf,64" \
 	wp-record -q -F $F --call-graph dwarf,64 -o "$TMPD/s.wpd" -- "$TMPD/deep" -d 2

@@ -11,10 +11,11 @@
  * volatile sink), so no call becomes a tail call and no frame
  * disappears. The frames use some stack (arrays) to look like real code.
  *
- *   deep [-d SECONDS | -n ROUNDS] [-t THREADS]
+ *   deep [-d SECONDS | -n ROUNDS] [-t THREADS] [-s]
  *        burn the CPU for SECONDS (default 2), or ROUNDS rounds of fixed
  *        work (then print "elapsed SECONDS"), in main or in each of
- *        THREADS threads while main waits
+ *        THREADS threads while main waits; -s: deep_leaf sleeps instead
+ *        (2 ms nanosleeps: off-CPU time at a known stack)
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 
 static volatile uint64_t sink;
 static long rounds; /* -n: rounds of work per thread, 0: until a time */
+static int sleeper; /* -s */
 
 static double now(void)
 {
@@ -41,6 +43,12 @@ __attribute__((noinline)) static uint64_t deep_leaf(uint64_t x, double until)
 	long n = 0;
 
 	while (rounds ? n++ < rounds : now() < until) {
+		if (sleeper) {
+			struct timespec ts = { 0, 2000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		for (int i = 0; i < 200000; i++)
 			h = h * 6364136223846793005ull + 1442695040888963407ull;
 		sink = h;
@@ -98,7 +106,7 @@ int main(int argc, char **argv)
 	double secs = 2, t0 = now();
 	int c, nthreads = 0, i;
 
-	while ((c = getopt(argc, argv, "d:n:t:")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:st:")) != -1) {
 		switch (c) {
 		case 'd':
 			secs = atof(optarg);
@@ -106,13 +114,16 @@ int main(int argc, char **argv)
 		case 'n':
 			rounds = atol(optarg);
 			break;
+		case 's':
+			sleeper = 1;
+			break;
 		case 't':
 			nthreads = atoi(optarg);
 			if (nthreads < 0 || nthreads > 64)
 				nthreads = 64;
 			break;
 		default:
-			fprintf(stderr, "usage: deep [-d SECONDS | -n ROUNDS] [-t THREADS]\n");
+			fprintf(stderr, "usage: deep [-d SECONDS | -n ROUNDS] [-t THREADS] [-s]\n");
 			return 2;
 		}
 	}
