@@ -167,6 +167,8 @@ const char *wp_counter_name(enum wp_counter c)
 		[WP_CNT_FOLLOWED] = "bpf.children_followed",
 		[WP_CNT_USTACK_DUMPS] = "bpf.user_stack_dumps",
 		[WP_CNT_USTACK_DUMP_FALLBACK] = "bpf.user_stack_dump_fallback",
+		[WP_CNT_OFFCPU_DUMPS] = "bpf.offcpu_dumps",
+		[WP_CNT_OFFCPU_DUMP_STALE] = "bpf.offcpu_dump_stale",
 	};
 
 	return (unsigned int)c < WP_CNT_MAX ? names[c] : "unknown";
@@ -2055,6 +2057,7 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		{ "bpf.user_stack_dump_fallback", bpf ? bpf->c[WP_CNT_USTACK_DUMP_FALLBACK] : 0 },
 		{ "ustack_dumps", o->st.ustack_dumps },
 		{ "ustack_dump_bytes", o->st.ustack_bytes },
+		{ "bpf.offcpu_dump_stale", bpf ? bpf->c[WP_CNT_OFFCPU_DUMP_STALE] : 0 },
 		{ "offcpu_ustack_dumps", o->st.offcpu_dumps },
 		{ "offcpu_ustack_missing", o->st.offcpu_dumps_missing },
 	};
