@@ -80,7 +80,7 @@ bpf_cost() {
 	"$WP_BIN/wp-record" -q -f -F "$F" $NOOFF --call-graph "$1" -o "$T/bpf.wpd" -- "$T/deep" -d 3 >/dev/null &
 	pid=$!
 	sleep 2.5
-	for fd in /proc/$pid/fdinfo/*; do
+	for fd in "/proc/$pid/fdinfo/"*; do
 		info=$(cat "$fd" 2>/dev/null)
 		# BPF_PROG_TYPE_PERF_EVENT is 7
 		if printf '%s\n' "$info" | grep -q '^prog_type:[[:space:]]*7$'; then
