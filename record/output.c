@@ -1118,6 +1118,11 @@ static int write_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_e
 		p->dumped = true;
 		p->last_scan = 0;
 	}
+	/* the IP outside every mapping known: a library loaded just now (the
+	 * dynamic loader at work): read them now, not after the backoff (at
+	 * most once a millisecond) */
+	if (!wp_map_list__find(&p->maps, ip) && mono_ns() - p->last_scan >= 1000000)
+		p->last_scan = 0;
 	err = proc_rescan(o, p, time_ns);
 	if (err)
 		return err;
