@@ -33,7 +33,7 @@ struct pid_maps {
 
 struct prof_unwind {
 	struct wp_unwinder *uw;
-	bool uw_failed;
+	bool uw_done;             /* the unwinder was released: no more dumps */
 	size_t mmaps_seen;        /* p->mmaps indexed into by_pid so far */
 	struct pid_maps *pids;
 	size_t npids, pids_cap;
@@ -235,7 +235,9 @@ int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
 		u->st.redefined++; /* ids are defined once: the first wins */
 		return 0;
 	}
-	if (!u->uw && !u->uw_failed) {
+	if (u->uw_done)
+		return 0; /* after the last record: nothing comes any more */
+	if (!u->uw) {
 		struct wp_unwinder_opts uo = {
 			.symfs = opts ? opts->symfs : NULL,
 			.kernel_release = wp_profile__meta_str(p, WPD_META_KERNEL),
@@ -293,7 +295,7 @@ void prof_unwind_finish(struct wp_profile *p)
 	/* the Dwfls and open binaries are no longer needed */
 	wp_unwinder__free(u->uw);
 	u->uw = NULL;
-	u->uw_failed = true;
+	u->uw_done = true;
 	/* samples read before their dump (not what wp-record writes) */
 	for (i = 0; u->alias.n && i < p->ngroups; i++)
 		p->groups[i].stack_id = prof_stack_alias(p, p->groups[i].stack_id);
