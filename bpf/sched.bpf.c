@@ -483,12 +483,16 @@ static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp
 	if (ts->reason == WP_OFF_PREEMPTED || ts->reason == WP_OFF_UNKNOWN ||
 	    (ts->flags & WP_OF_NO_USER))
 		return;
+#if defined(__TARGET_ARCH_x86)
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs || (regs->cs & 3) != 3)
 		return;
 	w.start_ns = ts->out_ns;
 	w.sp = regs->sp;
 	w.ip = regs->ip;
+#else
+	return; /* dumps are x86_64's (wp.bpf.c) */
+#endif
 	if (!bpf_map_update_elem(&dump_want, &tid, &w, BPF_ANY))
 		e->flags |= WP_OF_DUMP_PENDING;
 }

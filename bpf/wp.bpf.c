@@ -412,10 +412,14 @@ int BPF_PROG(wp_sys_exit, struct pt_regs *sregs, long ret)
 	want = *w;
 	bpf_map_delete_elem(&dump_want, &tid);
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#if defined(__TARGET_ARCH_x86)
 	if (!regs || regs->sp != want.sp || regs->ip != want.ip) {
 		count(WP_CNT_OFFCPU_DUMP_STALE);
 		return 0;
 	}
+#else
+	return 0;
+#endif
 	if (!send_ustack(ctx, pid_tgid, 0, -1, false, WP_EV_OFFCPU_USTACK, want.start_ns))
 		count(WP_CNT_OFFCPU_DUMPS);
 	else
