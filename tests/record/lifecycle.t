@@ -31,7 +31,9 @@ check() { # FILE OUT LABEL
 		is "$(thr "$f" "$t" pid)" "$pid" "$what: thread $t belongs to the parent"
 		is "$(thr "$f" "$t" exited)" true "$what: thread $t exited"
 		within "$(thr "$f" "$t" coverage)" 1 0.001 "$what: thread $t accounted from its creation to its exit"
-		within "$(calc "$(thr "$f" "$t" oncpu_ns) / 1e6")" 31 3 "$what: thread $t ran 30 ms"
+		# (its time on a CPU includes what the hypervisor stole, if any)
+		cmp_ok "$(calc "$(thr "$f" "$t" oncpu_ns) / 1e6")" ">=" 28.5 "$what: thread $t ran its 30 ms"
+		cmp_ok "$(calc "$(thr "$f" "$t" oncpu_ns) / 1e6")" "<" 45 "$what: ... and not much more"
 		cmp_ok "$(calc "$(thr "$f" "$t" lifetime_ns) / 1e6")" ">=" 59 \
 			"$what: thread $t lived its 30 ms of CPU and 30 ms of sleep"
 		cmp_ok "$(calc "$(thr "$f" "$t" lifetime_ns) / 1e6")" "<" 1000 \
