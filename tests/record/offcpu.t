@@ -26,6 +26,15 @@ stack_has() {
 		$ok = 1 if $f{"'"$3"'"} && $f{"'"$4"'"} } $ok' -t "$2"
 }
 calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+# kframes FILE TID FUNCTION: the kernel frames of the thread's biggest
+# sleep stack through FUNCTION, without the scheduler's own functions
+# (__sched: a stack taken from a sleeping thread leaves them out)
+kframes() {
+	jval "$1" 'my ($b) = grep { $_->{reason} eq "sleep" && grep { $_ eq "'"$3"'" } @{$_->{stack}} }
+		@{$j->{blocking_stacks}};
+		my @s = @{$b->{stack}}; my @k = @s[@s - $b->{kernel_frames} .. $#s];
+		join ";", grep { !/^(__)?schedule$|^do_nanosleep$/ } @k' -t "$2"
+}
 # steal: time the hypervisor took from this machine's CPUs (all of them,
 # USER_HZ ticks). A thread's CPU clock leaves out the steal time of its runs
 # (paravirtual time accounting); its time on a CPU as the switches show it
@@ -132,10 +141,18 @@ within "$(thr "$TMPD/n.wpd" "$worker" coverage)" 1 0.001 "one by one: coverage 1
 # it switched out with (the scheduler's own frames aside).
 ok "records wallclock, kernel stacks of long intervals only" \
 	wp-record -q --off-cpu-kernel-stacks long -o "$TMPD/k.wpd" -- "$WL/wallclock" -s 1 -p
-worker=$(sed -n 's/^worker //p' "$TMPD/out")
+kworker=$(sed -n 's/^worker //p' "$TMPD/out")
 K=$TMPD/k.wpd
-is "$(stack_has "$K" "$worker" wait_pipe anon_pipe_read)$(stack_has "$K" "$worker" nap hrtimer_nanosleep)" \
+is "$(stack_has "$K" "$kworker" wait_pipe anon_pipe_read)$(stack_has "$K" "$kworker" nap hrtimer_nanosleep)" \
 	11 "the long waits have their kernel stacks"
+worker=$(sed -n 's/^worker //p' "$TMPD/w.out")
+for fn in wait_pipe nap; do
+	a=$(kframes "$W" "$worker" $fn)
+	like "$a" "entry_SYSCALL_64" "$fn: kernel frames taken at switch-out: $a"
+	is "$(kframes "$K" "$kworker" $fn)" "$a" \
+		"$fn: the same frames taken from the sleeping thread at switch-in"
+done
+worker=$kworker
 within "$(thr "$K" "$worker" coverage)" 1 0.001 "coverage 100%"
 
 # ---- --no-off-cpu: on-CPU samples only --------------------------------------
