@@ -155,6 +155,17 @@ done
 worker=$kworker
 within "$(thr "$K" "$worker" coverage)" 1 0.001 "coverage 100%"
 
+# ---- usage errors ------------------------------------------------------------
+for bad in "--min-block abc" "--min-block -1" "--min-block 3600000001" \
+	"--off-cpu-kernel-stacks some" "--off-cpu-kernel-stacks"; do
+	# shellcheck disable=SC2086 # the option and its value are two words
+	wp-record -q $bad -o "$TMPD/u.wpd" -- true >/dev/null 2>"$TMPD/err"
+	is "$?" 2 "refused, exit status 2: $bad"
+done
+like "$(wp-record --min-block x -- true 2>&1)" "invalid --min-block 'x'" "the message names the value"
+[ -e "$TMPD/u.wpd" ]
+is "$?" 1 "no file written on a usage error"
+
 # ---- --no-off-cpu: on-CPU samples only --------------------------------------
 ok "records with --no-off-cpu" wp-record -q --no-off-cpu -o "$TMPD/x.wpd" -- "$WL/wallclock" -s 1
 is "$(jval "$TMPD/x.wpd" '$j->{scheduler}')" false "no scheduler data"
