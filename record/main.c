@@ -602,6 +602,8 @@ static int record__loop(struct record *r)
 			return err;
 		}
 		err = wp_out__end_drain(r->out);
+		if (!err)
+			err = wp_out__offcpu_poll(r->out);
 		if (err) {
 			pr_err("writing '%s' failed: %s", r->opts.output, strerror(-err));
 			return err;

@@ -22,6 +22,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1259,6 +1260,11 @@ struct agg_pending {
 struct offcpu {
 	uint64_t min_block_ns;
 	struct wp_u64map ktrim;   /* kernel stack id -> tracing frames at its top + 1 */
+	struct wp_u64map forks;   /* pid forked while recording -> parent pid (bit 63: done) */
+	struct wp_u64map fork_ns; /* ... -> time of the fork */
+	struct wp_u64map rescued; /* pid -> exec epoch + 1 of its last immediate re-read */
+	struct exec_scan { uint32_t pid; uint64_t time_ns; } *scans; /* to re-read after exec */
+	size_t nscans, scans_cap;
 	struct wpd_offcpu_builder ob;
 	struct wpd_offcpu_agg_builder ab;
 	struct agg_pending *agg;
@@ -1285,6 +1291,9 @@ int wp_out__set_offcpu(struct wp_out *o, uint64_t min_block_ns)
 	wp_u64map__init(&f->cur_gen);
 	wp_u64map__init(&f->tt_last);
 	wp_u64map__init(&f->ktrim);
+	wp_u64map__init(&f->forks);
+	wp_u64map__init(&f->fork_ns);
+	wp_u64map__init(&f->rescued);
 	offcpu_free(o->off);
 	o->off = f;
 	return 0;
@@ -1301,6 +1310,10 @@ static void offcpu_free(struct offcpu *f)
 	wp_u64map__release(&f->cur_gen);
 	wp_u64map__release(&f->tt_last);
 	wp_u64map__release(&f->ktrim);
+	wp_u64map__release(&f->forks);
+	wp_u64map__release(&f->fork_ns);
+	wp_u64map__release(&f->rescued);
+	free(f->scans);
 	free(f);
 }
 
@@ -1378,6 +1391,65 @@ static int kernel_trim(struct wp_out *o, int32_t kid, const uint64_t *kf, uint16
 	return wp_u64map__put(&o->off->ktrim, (uint64_t)kid, (uint64_t)i + 1) ? -ENOMEM : 0;
 }
 
+/*
+ * A process forked while recording, before its exec: its address space is
+ * its parent's as of the fork, which /proc no longer shows once it has
+ * exec'd. The parent's known mappings are written for it, at the fork's
+ * time (so a reader puts them before the exec), once. 1 when written.
+ */
+static int fork_maps(struct wp_out *o, uint32_t pid)
+{
+	uint64_t *par = wp_u64map__get(&o->off->forks, pid), *t, v;
+	struct proc *pp;
+	size_t i;
+	int err;
+
+	if (!par || *par >> 63)
+		return 0;
+	v = *par;
+	t = wp_u64map__get(&o->off->fork_ns, pid);
+	pp = proc_find(o, (uint32_t)v);
+	if (wp_u64map__put(&o->off->forks, pid, v | 1ull << 63))
+		return -ENOMEM;
+	if (!t || !pp || !pp->known)
+		return 0;
+	for (i = 0; i < pp->maps.n; i++) {
+		err = write_mmap(o, pid, &pp->maps.v[i], *t);
+		if (err)
+			return err;
+	}
+	return 1;
+}
+
+/*
+ * The user frames of a new stack outside every known mapping: a library
+ * mapped since the last read. Right after an exec (the exec's snapshot may
+ * come before the dynamic loader mapped the libraries) the maps are read at
+ * once, then as often as proc_rescan() allows.
+ */
+static int user_frames_mapped(struct wp_out *o, struct proc *p, const uint64_t *uf, uint16_t nu,
+			      uint64_t time_ns)
+{
+	uint64_t *done;
+	uint16_t i;
+
+	for (i = 0; i < nu && wp_map_list__find(&p->maps, uf[i]); i++)
+		;
+	if (i == nu)
+		return 0;
+	done = wp_u64map__get(&o->off->rescued, p->pid);
+	if (!done || *done != p->epoch + 1) {
+		int n;
+
+		if (wp_u64map__put(&o->off->rescued, p->pid, p->epoch + 1))
+			return -ENOMEM;
+		o->st.maps_rescans++;
+		n = proc_scan(o, p, time_ns);
+		return n < 0 ? n : 0;
+	}
+	return proc_rescan(o, p, time_ns);
+}
+
 /* The stack of an interval, or of its waker, as a stack-table id (0: none
  * known). kid, uid: stack-map ids, WP_STACKID_NONE, or WP_STACKID_INLINE
  * with the frames in kf/uf. names: the stack is of the process's current
@@ -1431,6 +1503,15 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		flags |= WPD_STACK_KERNEL_TRUNCATED;
 	if (o->max_frames && nu >= o->max_frames)
 		flags |= WPD_STACK_USER_TRUNCATED;
+	if (nu && (!names || !wp_u64map__get(&o->off->cur_gen, pid)) &&
+	    wp_u64map__get(&o->off->forks, pid)) {
+		/* a child forked while recording, before its exec (none seen yet,
+		 * or the stack is of an older generation): its parent's maps */
+		err = fork_maps(o, pid);
+		if (err < 0)
+			return err;
+		names = false; /* its /proc maps are not these */
+	}
 	if (nu && names) {
 		p = proc_get(o, pid);
 		if (!p)
@@ -1458,8 +1539,8 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 	}
 	if (p && nu) {
 		/* a user address outside every known mapping: dlopen, JIT */
-		if (!wp_map_list__find(&p->maps, uf[0])) {
-			err = proc_rescan(o, p, time_ns);
+		if (!cached) {
+			err = user_frames_mapped(o, p, uf, nu, time_ns);
 			if (err)
 				return err;
 		}
@@ -1824,7 +1905,28 @@ static int on_task(struct wp_out *o, const struct wp_task_event *e)
 		o->st.lost[WP_OUT_LOST_BAD_EVENT]++;
 		return 0;
 	}
+	if (e->kind == WP_TASK_FORK) {
+		/* its address space, until it execs, is its parent's */
+		if (wp_u64map__put(&o->off->forks, e->pid, e->parent_pid) ||
+		    wp_u64map__put(&o->off->fork_ns, e->pid, e->time_ns))
+			return -ENOMEM;
+	}
 	if (e->kind == WP_TASK_EXEC) {
+		struct offcpu *f = o->off;
+
+		/* read its maps again once the dynamic loader has mapped the
+		 * libraries (wp_out__offcpu_poll) */
+		if (f->nscans == f->scans_cap) {
+			size_t ncap = f->scans_cap ? f->scans_cap * 2 : 64;
+			struct exec_scan *n = realloc(f->scans, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			f->scans = n;
+			f->scans_cap = ncap;
+		}
+		f->scans[f->nscans].pid = e->pid;
+		f->scans[f->nscans++].time_ns = e->time_ns;
 		/* later intervals of this process are of this generation */
 		if (wp_u64map__put(&o->off->gens, (uint64_t)e->pid << 32 | e->exec_id, e->time_ns) ||
 		    wp_u64map__put(&o->off->cur_gen, e->pid, (uint64_t)e->exec_id + 1))
@@ -1938,6 +2040,45 @@ int wp_out__thread_state(struct wp_out *o, uint32_t tid, const struct wp_thread_
 	}
 	return write_thread_time(o, ts->pid, tid, ts->first_ns, now > ts->first_ns ? now :
 				 ts->first_ns, oncpu, ts->switches, 0);
+}
+
+/*
+ * The mappings read at an exec (when its event is handled) may predate the
+ * libraries, which the dynamic loader maps right after: every process that
+ * exec'd is read again EXEC_RESCAN_NS later, once, while it most likely
+ * still runs (its stacks resolve by time: the mappings found then belong to
+ * the exec's generation). A process already gone is skipped quietly.
+ */
+#define EXEC_RESCAN_NS (3ull * 1000 * 1000)
+
+int wp_out__offcpu_poll(struct wp_out *o)
+{
+	struct offcpu *f = o->off;
+	uint64_t now;
+	size_t i, k = 0;
+	int err = 0;
+
+	if (!f || !f->nscans)
+		return 0;
+	now = mono_ns();
+	for (i = 0; i < f->nscans; i++) {
+		struct exec_scan *x = &f->scans[i];
+		struct proc *p;
+
+		if (now - x->time_ns < EXEC_RESCAN_NS || err) {
+			f->scans[k++] = *x;
+			continue;
+		}
+		p = proc_find(o, x->pid);
+		if (!p || p->epoch > x->time_ns || (kill((pid_t)x->pid, 0) && errno == ESRCH))
+			continue; /* not followed (no maps wanted), exec'd again, or gone */
+		o->st.maps_rescans++;
+		err = proc_scan(o, p, now);
+		if (err > 0)
+			err = 0;
+	}
+	f->nscans = k;
+	return err;
 }
 
 static void put_offcpu_stats(struct wp_out *o, struct wpd_buf *b, bool finish)

@@ -117,6 +117,9 @@ int wp_out__offcpu_agg_end(struct wp_out *o, uint64_t from, uint64_t to);
  */
 int wp_out__thread_state(struct wp_out *o, uint32_t tid, const struct wp_thread_state *ts,
 			 const struct wp_spill *sp, uint64_t now, bool final);
+/* After each drain: re-read the mappings of processes that exec'd a few ms
+ * ago (the exec's snapshot may predate their libraries). 0 or -errno. */
+int wp_out__offcpu_poll(struct wp_out *o);
 
 /* One ring-buffer record (the ring_buffer__new callback). 0 or -errno
  * (a write error; recording must stop). */

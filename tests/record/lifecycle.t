@@ -25,6 +25,12 @@ check() { # FILE OUT LABEL
 		within "$(calc "$(thr "$f" "$c" oncpu_ns) / 1e6")" 50 25 \
 			"$what: child $c ran ~50 ms (burn -s 0.05)"
 		cmp_ok "$(jval "$f" '$j->{samples_selected}' -p "$c")" ">" 5 "$what: child $c has samples"
+		# its off-CPU stacks (mostly short: summed in the kernel) resolve in
+		# the address space of their time: lifecycle's before the exec,
+		# burn's after (OFFCPU_AGG records per exec generation)
+		is "$(jval "$f" 'my $n = 0; for my $b (@{$j->{blocking_stacks}}) {
+			$n++ if grep { $_ eq "[unknown]" } @{$b->{stack}} } $n' -p "$c")" 0 \
+			"$what: child $c: every off-CPU stack is named"
 	done < <(sed -n 's/^child //p' "$out")
 	while read -r t name; do
 		is "$(thr "$f" "$t" comm)" "$name" "$what: thread $t is named $name (prctl)"
