@@ -13,6 +13,7 @@
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <link.h>
@@ -322,10 +323,19 @@ static int vdso_open(struct elf_file *f)
 
 static int elf_file__open(struct elf_file *f, const char *path)
 {
+	struct stat st;
+
 	f->elf = NULL;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Paths come from a stranger's file: never block on a FIFO or a
+	 * device, read regular files only. */
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (f->fd < 0)
 		return -errno;
+	if (fstat(f->fd, &st) || !S_ISREG(st.st_mode)) {
+		close(f->fd);
+		f->fd = -1;
+		return -ENOEXEC;
+	}
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF) {
 		if (f->elf)
