@@ -645,7 +645,12 @@ static __always_inline void switch_out(void *ctx, struct wp_thread_state *ts,
 	ts->reason = reason_of(preempt, prev_state);
 	ts->out_ns = now;
 	ts->cpu = bpf_get_smp_processor_id();
-	ts->exec_id = (__u32)prev->self_exec_id;
+	/* Inside execve its user registers stay the old program's (the new
+	 * one's entry is set at the very end), though past the point of no
+	 * return self_exec_id already counts the new one: its stack is of the
+	 * generation it had before. */
+	if (!BPF_CORE_READ_BITFIELD(prev, in_execve))
+		ts->exec_id = (__u32)prev->self_exec_id;
 	/* a wakeup that came while it was still switching out is this
 	 * sleep's (wp_waking): keep it; anything else is stale */
 	keep = ts->flags & WP_TSF_EARLY;
