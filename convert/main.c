@@ -296,18 +296,30 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 
 /*
  * The output goes to a temporary file renamed over FILE at the end, so
- * a failed conversion never leaves a truncated FILE behind.
+ * a failed conversion never leaves a truncated FILE behind. FILE that
+ * is not a regular file (-o /dev/null, a pipe) is written in place:
+ * renaming over it would replace the device.
  */
 static int write_output(const struct convert_opts *o, struct wp_convert_ctx *ctx)
 {
 	char *tmp = NULL;
+	struct stat st;
 	mode_t mask;
 	int fd, ret;
 
-	if (!o->output || strcmp(o->output, "-") == 0) {
-		ctx->out = stdout;
+	if (!o->output || strcmp(o->output, "-") == 0 ||
+	    (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode))) {
+		bool std = !o->output || strcmp(o->output, "-") == 0;
+
+		ctx->out = std ? stdout : fopen(o->output, "w");
+		if (!ctx->out) {
+			pr_err("cannot open '%s': %s", o->output, strerror(errno));
+			return 1;
+		}
 		ret = o->format->write(ctx);
-		if (!ret && (fflush(stdout) || ferror(stdout)))
+		if (!ret && (fflush(ctx->out) || ferror(ctx->out)))
+			ret = -EIO;
+		if (!std && fclose(ctx->out) && !ret)
 			ret = -EIO;
 		if (ret)
 			pr_err("cannot write the output: %s", strerror(-ret));

@@ -874,9 +874,21 @@ static int write_output(const struct diff_opts *o, const struct stacks *s,
 {
 	FILE *out = stdout;
 	char *tmp = NULL;
+	struct stat st;
 	int fd = -1, ret;
+	bool in_place = false;
 
-	if (o->output && strcmp(o->output, "-") != 0) {
+	/* not a regular file (/dev/null, a pipe): written in place, never
+	 * replaced by a rename */
+	if (o->output && strcmp(o->output, "-") != 0 && stat(o->output, &st) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		out = fopen(o->output, "w");
+		if (!out) {
+			pr_err("cannot open '%s': %s", o->output, strerror(errno));
+			return 1;
+		}
+		in_place = true;
+	} else if (o->output && strcmp(o->output, "-") != 0) {
 		mode_t mask;
 
 		if (asprintf(&tmp, "%s.XXXXXX", o->output) < 0) {
@@ -914,9 +926,9 @@ static int write_output(const struct diff_opts *o, const struct stacks *s,
 	}
 	if (!ret && (fflush(out) || ferror(out)))
 		ret = -EIO;
+	if ((in_place || tmp) && fclose(out) && !ret)
+		ret = -EIO;
 	if (tmp) {
-		if (fclose(out) && !ret)
-			ret = -EIO;
 		if (!ret && rename(tmp, o->output))
 			ret = -errno;
 		if (ret)

@@ -75,6 +75,15 @@ fails "a bad input" wp-convert -f folded -o "$TMPD/keep.folded" "$FX/nonexistent
 is "$(cat "$TMPD/keep.folded")" keep "a failed conversion leaves -o FILE alone"
 fails "-o into a missing directory" wp-convert -f folded -o "$TMPD/no/such/dir" "$FX/simple.wpd"
 like "$(cat "$TMPD/err")" "cannot create" "-o error names the problem"
+# -o to what is not a regular file (a FIFO here, /dev/null in use) is
+# written in place: a rename over it would replace the device or pipe.
+mkfifo "$TMPD/fifo"
+timeout 20 cat "$TMPD/fifo" >"$TMPD/from-fifo" &
+ok "-o FIFO" wp-convert -f folded -o "$TMPD/fifo" "$FX/simple.wpd"
+wait
+is "$(wc -l <"$TMPD/from-fifo")" 2 "-o FIFO: the output went through the pipe"
+ok "-o FIFO: still a FIFO" test -p "$TMPD/fifo"
+is "$(ls "$TMPD" | grep -c 'fifo.')" 0 "-o FIFO: no temporary file left"
 
 # ---- usage -----------------------------------------------------------------
 usage() { # NAME ARGS...: exit status 2

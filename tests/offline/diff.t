@@ -57,6 +57,14 @@ app;main;work;hot_b 600 1200" "every stack, before scaled to the after total, so
 ok "-f folded --no-normalize" wp-diff -f folded --no-normalize "$B" "$TMPD/after2.folded"
 is "$(head -1 "$TMPD/out")" "app;main;idle 100 0" "--no-normalize: raw counts"
 
+# -o to a FIFO: written in place, the FIFO stays one (not renamed over)
+mkfifo "$TMPD/fifo"
+timeout 20 cat "$TMPD/fifo" >"$TMPD/from-fifo" &
+ok "-o FIFO" wp-diff -f folded -o "$TMPD/fifo" "$B" "$A"
+wait
+like "$(cat "$TMPD/from-fifo")" "app;main;work;hot_b " "-o FIFO: the output went through the pipe"
+ok "-o FIFO: still a FIFO" test -p "$TMPD/fifo"
+
 # -f svg
 command -v xmllint >/dev/null && {
 ok "-f svg" wp-diff -f svg -o "$TMPD/d.svg" "$B" "$A"
