@@ -26,6 +26,23 @@ int wp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int wp_parse_double(const char *s, double min, double max, double *out)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || isnan(v))
+		return -EINVAL;
+	if (errno == ERANGE || isinf(v) || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int wp_parse_seconds_ns(const char *s, uint64_t *out_ns)
 {
 	double v;

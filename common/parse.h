@@ -12,6 +12,13 @@
 /* Parse a decimal unsigned integer in [min, max]. 0 or -EINVAL/-ERANGE. */
 int wp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/*
+ * Parse a decimal number ("0.5", "1e3") in [min, max]: no empty string,
+ * trailing characters, nan, inf, overflow or underflow.
+ * 0 or -EINVAL/-ERANGE; *out is only written on success.
+ */
+int wp_parse_double(const char *s, double min, double max, double *out);
+
 /* Parse a non-negative decimal number of seconds ("2", "0.5") into ns. */
 int wp_parse_seconds_ns(const char *s, uint64_t *out_ns);
 

@@ -12,9 +12,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "common/parse.h"
 #include "convert/convert.h"
-#include "report/summary.h"
+#include "report/options.h"
 
 struct format {
 	const char *name;
@@ -34,20 +33,10 @@ static const struct format formats[] = {
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 struct convert_opts {
-	const char *input;
+	struct wp_opts common; /* input, filters, kinds, unit, symbols, svg */
 	const char *output;
 	const struct format *format;
-	const char *symfs;
-	uint32_t kinds;
-	enum wp_unit unit;
-	bool unit_set, per_thread, no_calibrate;
-	bool no_inline;     /* --no-inline */
-	struct wp_filter filter;
-	/* format options */
-	const char *title;
-	bool inverted, merge;
-	uint64_t width;
-	double min_width;
+	bool merge;         /* --merge (speedscope) */
 };
 
 static void usage(FILE *f)
@@ -139,158 +128,54 @@ static int spool_stdin(char *path, size_t len, int *fd)
 	return 0;
 }
 
+/* wp-convert's own options (the shared ones: report/options.c). */
+enum { OPT_MERGE = 256 };
+
+static int own_option(void *tool, int c, const char *arg)
+{
+	struct convert_opts *o = tool;
+
+	switch (c) {
+	case 'f':
+		o->format = find_format(arg);
+		if (!o->format) {
+			pr_err("unknown format '%s'", arg);
+			fputs("supported formats: ", stderr);
+			list_formats(stderr);
+			fputc('\n', stderr);
+			return 2;
+		}
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_MERGE:
+		o->merge = true;
+		return 0;
+	default:
+		return WP_OPTS_UNKNOWN;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct convert_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_UNIT, OPT_OFFCPU, OPT_PER_THREAD, OPT_NO_CALIBRATE, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
-	       OPT_MIN_WIDTH, OPT_MERGE, OPT_NO_INLINE = 400 };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tid", required_argument, NULL, 't' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
-		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
-		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
-		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "symfs", required_argument, NULL, OPT_SYMFS },
-		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "inverted", no_argument, NULL, OPT_INVERTED },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "min-width", required_argument, NULL, OPT_MIN_WIDTH },
 		{ "merge", no_argument, NULL, OPT_MERGE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, ret;
+	int ret;
 
-	o->min_width = -1; /* the format's default */
-	while ((c = getopt_long(argc, argv, "f:i:o:p:t:c:vqhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->format = find_format(optarg);
-			if (!o->format) {
-				pr_err("unknown format '%s'", optarg);
-				fputs("supported formats: ", stderr);
-				list_formats(stderr);
-				fputc('\n', stderr);
-				return 2;
-			}
-			break;
-		case 'i':
-			o->input = optarg;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'p':
-		case 't':
-			ret = c == 'p' ? wp_filter__add_pids(&o->filter, optarg)
-				       : wp_filter__add_tids(&o->filter, optarg);
-			if (ret) {
-				pr_err("invalid --%s '%s': expected ID[,ID...]", c == 'p' ? "pid" : "tid",
-				       optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			if (wp_filter__add_comm(&o->filter, optarg)) {
-				pr_err("out of memory");
-				return 1;
-			}
-			break;
-		case OPT_ONCPU:
-			o->kinds |= 1u << WP_EVENT_ONCPU;
-			break;
-		case OPT_OFFCPU:
-			o->kinds |= 1u << WP_EVENT_OFFCPU;
-			break;
-		case OPT_PER_THREAD:
-			o->per_thread = true;
-			break;
-		case OPT_NO_CALIBRATE:
-			o->no_calibrate = true;
-			break;
-		case OPT_UNIT:
-			if (wp_unit__parse(optarg, &o->unit)) {
-				pr_err("unknown unit '%s': supported units: samples, ns, us, ms", optarg);
-				return 2;
-			}
-			o->unit_set = true;
-			break;
-		case OPT_SYMFS:
-			o->symfs = optarg;
-			break;
-		case OPT_NO_INLINE:
-			o->no_inline = true;
-			break;
-		case OPT_TITLE:
-			o->title = optarg;
-			break;
-		case OPT_INVERTED:
-			o->inverted = true;
-			break;
-		case OPT_MERGE:
-			o->merge = true;
-			break;
-		case OPT_WIDTH:
-			if (wp_parse_u64(optarg, 100, 1000000, &o->width)) {
-				pr_err("invalid --width '%s': expected 100 to 1000000 pixels", optarg);
-				return 2;
-			}
-			break;
-		case OPT_MIN_WIDTH: {
-			char *end;
-
-			errno = 0;
-			o->min_width = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->min_width >= 0) ||
-			    o->min_width > 10000) {
-				pr_err("invalid --min-width '%s': expected 0 to 10000 pixels", optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'v':
-			wp_log_verbosity++;
-			break;
-		case 'q':
-			wp_log_verbosity = WP_LOG_ERR;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf("wp-convert %s\n", WP_VERSION);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		if (o->input || optind + 1 < argc) {
-			pr_err("one input file only (got '%s')", argv[argc - 1]);
-			return 2;
-		}
-		o->input = argv[optind];
-	}
+	ret = wp_opts__parse(&o->common, argc, argv, "f:o:", longopts, own_option, o);
+	if (ret)
+		return ret;
 	if (!o->format) {
 		fputs("wp-convert: error: an output format is required: -f FORMAT, one of: ", stderr);
 		list_formats(stderr);
 		fputc('\n', stderr);
 		return 2;
 	}
-	if (!o->input)
-		o->input = "wp.wpd";
-	if (!o->kinds) /* wall-clock: both */
-		o->kinds = (1u << WP_EVENT_ONCPU) | (1u << WP_EVENT_OFFCPU);
 	return 0;
 }
 
@@ -360,62 +245,49 @@ static int write_output(const struct convert_opts *o, struct wp_convert_ctx *ctx
 static int cmd_convert(int argc, char **argv)
 {
 	struct convert_opts o = { 0 };
-	struct wp_resolve_opts ro = { 0 };
-	struct wp_load_opts lo = { 0 };
 	struct wp_convert_ctx ctx = { 0 };
 	struct wp_profile *p = NULL;
-	char err[512], spooled[64];
+	char spooled[64];
 	int ret, spool_fd = -1;
 
-	wp_filter__init(&o.filter);
+	wp_opts__init(&o.common, "wp-convert", usage,
+		      WP_OPTS_INPUT | WP_OPTS_FILTER | WP_OPTS_KINDS | WP_OPTS_UNIT |
+		      WP_OPTS_SYMBOLS | WP_OPTS_CALIBRATE | WP_OPTS_PER_THREAD | WP_OPTS_SVG);
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
-	if (o.format->rereads && strcmp(o.input, "-") == 0) {
+	if (o.format->rereads && strcmp(o.common.input, "-") == 0) {
 		ret = spool_stdin(spooled, sizeof(spooled), &spool_fd);
 		if (ret)
 			goto out;
-		o.input = spooled;
+		o.common.input = spooled;
 	}
-	lo.no_calibrate = o.no_calibrate;
-	lo.symfs = o.symfs; /* binaries for --call-graph dwarf stacks */
-	ret = wp_profile__load(o.input, &lo, &p, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		ret = 1;
+	ret = wp_opts__load(&o.common, o.common.input, &p);
+	if (ret)
 		goto out;
-	}
-	wp_summary__warn(p, o.input);
-	ro.symfs = o.symfs;
-	ro.no_inline = o.no_inline;
-	if (wp_profile__resolve(p, &ro)) {
-		pr_err("out of memory");
-		ret = 1;
-		goto out;
-	}
-	ctx.input = o.input;
+	ctx.input = o.common.input;
 	ctx.prof = p;
-	ctx.filter = &o.filter;
-	ctx.kinds = o.kinds;
-	ctx.unit = o.unit;
+	ctx.filter = &o.common.filter;
+	ctx.kinds = o.common.kinds;
+	ctx.unit = o.common.unit;
 	/* samples when only on-CPU data is written, else time */
-	if (!o.unit_set)
-		ctx.unit = (o.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p) ?
+	if (!o.common.unit_set)
+		ctx.unit = (o.common.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p) ?
 			   WP_UNIT_US : WP_UNIT_SAMPLES;
-	ctx.per_thread = o.per_thread;
-	ctx.title = o.title;
-	ctx.inverted = o.inverted;
-	ctx.width = (unsigned int)o.width;
-	ctx.min_width = o.min_width;
+	ctx.per_thread = o.common.per_thread;
+	ctx.title = o.common.title;
+	ctx.inverted = o.common.inverted;
+	ctx.width = o.common.width;
+	ctx.min_width = o.common.min_width;
 	ctx.merge = o.merge;
 	ret = write_output(&o, &ctx);
 out:
 	if (spool_fd >= 0)
 		close(spool_fd);
 	wp_profile__free(p);
-	wp_filter__release(&o.filter);
+	wp_opts__release(&o.common);
 	return ret;
 }
 

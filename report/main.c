@@ -17,6 +17,7 @@
 #include "report/annotate.h"
 #include "report/filter.h"
 #include "report/json.h"
+#include "report/options.h"
 #include "report/profile.h"
 #include "report/sandwich.h"
 #include "report/summary.h"
@@ -26,17 +27,12 @@
 #define NAME_WIDTH_MAX 60
 
 struct report_opts {
-	const char *input;
+	struct wp_opts common; /* input, filters, kinds, symbols */
 	enum wp_sort_key sort;
 	uint64_t limit; /* 0: all */
 	bool json;
-	const char *symfs;
-	bool no_inline;     /* --no-inline */
 	const char *annotate; /* --annotate FUNC */
-	struct wp_filter filter;
-	uint32_t kinds;     /* --on-cpu/--off-cpu; 0: both */
 	bool threads;       /* --threads */
-	bool no_calibrate;  /* --no-calibrate */
 	bool by_time;       /* the function table is in ns (off-CPU included) */
 	bool offcpu_views;  /* blocking stacks, threads, wakers */
 	const char *sandwich;            /* --sandwich FUNC */
@@ -102,10 +98,10 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 {
 	size_t i, n = shown(o, t), w = 8;
 
-	wp_summary__text(p, o->input, out);
-	if (wp_filter__active(&o->filter)) {
+	wp_summary__text(p, o->common.input, out);
+	if (wp_filter__active(&o->common.filter)) {
 		fprintf(out, "# %-13s", "filter:");
-		print_filter_text(&o->filter, out);
+		print_filter_text(&o->common.filter, out);
 		fprintf(out, "; %" PRIu64 " of %" PRIu64 " samples selected", t->samples,
 			wp_profile__read(p)->samples);
 		if (o->by_time)
@@ -113,12 +109,12 @@ static void report_text(const struct wp_profile *p, const struct report_opts *o,
 		fputc('\n', out);
 	}
 	if (o->threads) {
-		wp_threads__text(p, &o->filter, out);
+		wp_threads__text(p, &o->common.filter, out);
 		return;
 	}
 	fprintf(out, "#\n# top %zu of %zu functions by %s share%s\n#\n", n, t->nfuncs,
 		o->sort == WP_SORT_SELF ? "self" : "total",
-		!o->by_time ? "" : o->kinds == 1u << WP_EVENT_OFFCPU ? " of off-CPU time" :
+		!o->by_time ? "" : o->common.kinds == 1u << WP_EVENT_OFFCPU ? " of off-CPU time" :
 		" of wall-clock time (on-CPU and off-CPU)");
 	if (!t->events) {
 		fputs(o->by_time ? "# nothing selected\n" : "# no samples selected\n", out);
@@ -180,25 +176,25 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 
 	wp_json__init(&j, out);
 	wp_json__begin_object(&j);
-	wp_summary__json(p, o->input, &j);
+	wp_summary__json(p, o->common.input, &j);
 	wp_json__key(&j, "unit");
 	wp_json__str(&j, o->by_time ? "ns" : "samples");
 	wp_json__key(&j, "kinds");
 	wp_json__begin_array(&j);
 	for (i = 0; i < WP_EVENT_KIND_MAX; i++)
-		if (o->kinds & (1u << i))
+		if (o->common.kinds & (1u << i))
 			wp_json__str(&j, wp_event_kind__name((unsigned int)i));
 	wp_json__end_array(&j);
 	wp_json__key(&j, "calibrated_threads");
 	wp_json__u64(&j, wp_profile__calibrated_threads(p));
 	wp_json__key(&j, "filter");
 	wp_json__begin_object(&j);
-	json_ids(&j, "pid", o->filter.pids, o->filter.npids);
-	json_ids(&j, "tid", o->filter.tids, o->filter.ntids);
+	json_ids(&j, "pid", o->common.filter.pids, o->common.filter.npids);
+	json_ids(&j, "tid", o->common.filter.tids, o->common.filter.ntids);
 	wp_json__key(&j, "comm");
 	wp_json__begin_array(&j);
-	for (i = 0; i < o->filter.ncomms; i++)
-		wp_json__str(&j, o->filter.comms[i]);
+	for (i = 0; i < o->common.filter.ncomms; i++)
+		wp_json__str(&j, o->common.filter.comms[i]);
 	wp_json__end_array(&j);
 	wp_json__end_object(&j);
 	wp_json__key(&j, "samples_selected");
@@ -242,7 +238,7 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 	}
 	wp_json__end_array(&j);
 	if (o->threads || wp_profile__has_sched(p))
-		wp_threads__json(p, &o->filter, &j);
+		wp_threads__json(p, &o->common.filter, &j);
 	if (o->offcpu_views)
 		wp_offcpu_view__json(p, v, o->limit, &j);
 	if (o->sw)
@@ -251,175 +247,99 @@ static int report_json(const struct wp_profile *p, const struct report_opts *o,
 	return wp_json__finish(&j);
 }
 
+/* wp-report's own options (the shared ones: report/options.c). */
+enum { OPT_THREADS = 256, OPT_SANDWICH, OPT_ANNOTATE };
+
+static int own_option(void *tool, int c, const char *arg)
+{
+	struct report_opts *o = tool;
+
+	switch (c) {
+	case 's':
+		if (strcmp(arg, "self") == 0) {
+			o->sort = WP_SORT_SELF;
+		} else if (strcmp(arg, "total") == 0) {
+			o->sort = WP_SORT_TOTAL;
+		} else {
+			pr_err("unknown sort key '%s': use 'self' or 'total'", arg);
+			return 2;
+		}
+		return 0;
+	case 'n':
+		if (wp_parse_u64(arg, 0, UINT32_MAX, &o->limit)) {
+			pr_err("invalid --limit '%s': expected a number of functions", arg);
+			return 2;
+		}
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case OPT_ANNOTATE:
+		o->annotate = arg;
+		return 0;
+	case OPT_THREADS:
+		o->threads = true;
+		return 0;
+	case OPT_SANDWICH:
+		o->sandwich = arg;
+		return 0;
+	default:
+		return WP_OPTS_UNKNOWN;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_SYMFS = 256, OPT_ONCPU, OPT_OFFCPU, OPT_THREADS, OPT_NO_CALIBRATE, OPT_SANDWICH,
-	       OPT_NO_INLINE = 400, OPT_ANNOTATE };
 	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tid", required_argument, NULL, 't' },
-		{ "comm", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "symfs", required_argument, NULL, OPT_SYMFS },
-		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "annotate", required_argument, NULL, OPT_ANNOTATE },
-		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
-		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
 		{ "threads", no_argument, NULL, OPT_THREADS },
 		{ "sandwich", required_argument, NULL, OPT_SANDWICH },
-		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, ret;
 
 	o->limit = 20;
-	while ((c = getopt_long(argc, argv, "i:s:n:p:t:c:jvqhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->input = optarg;
-			break;
-		case 's':
-			if (strcmp(optarg, "self") == 0) {
-				o->sort = WP_SORT_SELF;
-			} else if (strcmp(optarg, "total") == 0) {
-				o->sort = WP_SORT_TOTAL;
-			} else {
-				pr_err("unknown sort key '%s': use 'self' or 'total'", optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			if (wp_parse_u64(optarg, 0, UINT32_MAX, &o->limit)) {
-				pr_err("invalid --limit '%s': expected a number of functions", optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-		case 't':
-			ret = c == 'p' ? wp_filter__add_pids(&o->filter, optarg)
-				       : wp_filter__add_tids(&o->filter, optarg);
-			if (ret) {
-				pr_err("invalid --%s '%s': expected ID[,ID...]", c == 'p' ? "pid" : "tid",
-				       optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			if (wp_filter__add_comm(&o->filter, optarg)) {
-				pr_err("out of memory");
-				return 1;
-			}
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case OPT_SYMFS:
-			o->symfs = optarg;
-			break;
-		case OPT_NO_INLINE:
-			o->no_inline = true;
-			break;
-		case OPT_ANNOTATE:
-			o->annotate = optarg;
-			break;
-		case OPT_ONCPU:
-			o->kinds |= 1u << WP_EVENT_ONCPU;
-			break;
-		case OPT_OFFCPU:
-			o->kinds |= 1u << WP_EVENT_OFFCPU;
-			break;
-		case OPT_THREADS:
-			o->threads = true;
-			break;
-		case OPT_SANDWICH:
-			o->sandwich = optarg;
-			break;
-		case OPT_NO_CALIBRATE:
-			o->no_calibrate = true;
-			break;
-		case 'v':
-			wp_log_verbosity++;
-			break;
-		case 'q':
-			wp_log_verbosity = WP_LOG_ERR;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf("wp-report %s\n", WP_VERSION);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		if (o->input || optind + 1 < argc) {
-			pr_err("one input file only (got '%s')", argv[argc - 1]);
-			return 2;
-		}
-		o->input = argv[optind];
-	}
-	if (!o->input)
-		o->input = "wp.wpd";
-	if (!o->kinds)
-		o->kinds = (1u << WP_EVENT_ONCPU) | (1u << WP_EVENT_OFFCPU);
-	return 0;
+	return wp_opts__parse(&o->common, argc, argv, "s:n:j", longopts, own_option, o);
 }
 
 static int cmd_report(int argc, char **argv)
 {
 	struct report_opts o = { 0 };
-	struct wp_resolve_opts ro = { 0 };
-	struct wp_load_opts lo = { 0 };
 	struct wp_top_opts to = { 0 };
 	struct wp_profile *p = NULL;
 	struct wp_top t = { 0 };
 	struct wp_offcpu_view v = { 0 };
 	struct wp_sandwich sw = { 0 };
-	char err[512];
 	int ret;
 
-	wp_filter__init(&o.filter);
+	wp_opts__init(&o.common, "wp-report", usage,
+		      WP_OPTS_INPUT | WP_OPTS_FILTER | WP_OPTS_KINDS | WP_OPTS_SYMBOLS |
+		      WP_OPTS_CALIBRATE);
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
-	lo.no_calibrate = o.no_calibrate;
-	lo.symfs = o.symfs; /* binaries for --call-graph dwarf stacks */
-	ret = wp_profile__load(o.input, &lo, &p, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		ret = 1;
+	ret = wp_opts__load(&o.common, o.common.input, &p);
+	if (ret)
 		goto out;
-	}
-	wp_summary__warn(p, o.input);
 	/* with off-CPU time in it, the function table is by time */
-	o.offcpu_views = (o.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p);
+	o.offcpu_views = (o.common.kinds & (1u << WP_EVENT_OFFCPU)) && wp_profile__has_offcpu(p);
 	o.by_time = o.offcpu_views;
-	ro.symfs = o.symfs;
-	ro.no_inline = o.no_inline;
-	to.filter = &o.filter;
-	to.kinds = o.kinds;
+	to.filter = &o.common.filter;
+	to.kinds = o.common.kinds;
 	to.unit = o.by_time ? WP_UNIT_NS : WP_UNIT_SAMPLES;
 	to.sort = o.sort;
-	if (wp_profile__resolve(p, &ro) || wp_top__compute(p, &to, &t) ||
-	    (o.offcpu_views && wp_offcpu_view__compute(p, &o.filter, &v))) {
+	if (wp_top__compute(p, &to, &t) ||
+	    (o.offcpu_views && wp_offcpu_view__compute(p, &o.common.filter, &v))) {
 		pr_err("out of memory");
 		ret = 1;
 		goto out;
 	}
 	if (o.annotate) {
-		struct wp_annotate_opts ao = { .func = o.annotate, .filter = &o.filter,
+		struct wp_annotate_opts ao = { .func = o.annotate, .filter = &o.common.filter,
 					       .json = o.json };
 
 		ret = wp_annotate(p, &ao, stdout);
@@ -430,7 +350,8 @@ static int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (o.sandwich) {
-		struct wp_sandwich_opts so = { .filter = &o.filter, .kinds = o.kinds, .unit = to.unit };
+		struct wp_sandwich_opts so = { .filter = &o.common.filter, .kinds = o.common.kinds,
+					       .unit = to.unit };
 
 		if (wp_sandwich__compute(p, o.sandwich, &so, &sw)) {
 			pr_err("out of memory");
@@ -441,7 +362,7 @@ static int cmd_report(int argc, char **argv)
 			const char *like[5];
 			size_t i, n = wp_sandwich__suggest(p, o.sandwich, like, 5);
 
-			pr_err("no function named '%s' in %s", o.sandwich, o.input);
+			pr_err("no function named '%s' in %s", o.sandwich, o.common.input);
 			for (i = 0; i < n; i++) {
 				fputs(i ? ", '" : "wp-report: did you mean '", stderr);
 				wp_text_put(stderr, like[i]);
@@ -457,7 +378,7 @@ static int cmd_report(int argc, char **argv)
 	if (o.json) {
 		ret = report_json(p, &o, &t, &v, stdout);
 	} else if (o.sw) {
-		wp_summary__text(p, o.input, stdout);
+		wp_summary__text(p, o.common.input, stdout);
 		wp_sandwich__text(p, &sw, o.limit, o.by_time ? "ns" : "samples", stdout);
 		ret = fflush(stdout) || ferror(stdout) ? -EIO : 0;
 	} else {
@@ -477,7 +398,7 @@ out:
 	wp_offcpu_view__release(&v);
 	wp_top__release(&t);
 	wp_profile__free(p);
-	wp_filter__release(&o.filter);
+	wp_opts__release(&o.common);
 	return ret;
 }
 

@@ -30,6 +30,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -44,6 +45,7 @@
 #include "convert/flame.h"
 #include "report/filter.h"
 #include "report/folded.h"
+#include "report/options.h"
 #include "report/profile.h"
 #include "report/summary.h"
 #include "report/util.h"
@@ -61,17 +63,7 @@ struct diff_opts {
 	double threshold;   /* points of share */
 	double fail_above;  /* points; < 0: off */
 	uint64_t limit;     /* rows; 0: all */
-	uint32_t kinds;
-	bool per_thread;
-	bool unit_set;
-	enum wp_unit unit;
-	const char *symfs;
-	bool no_inline;     /* --no-inline */
-	const char *title;
-	unsigned int width;
-	double min_width;
-	bool inverted;
-	struct wp_filter filter;
+	struct wp_opts common; /* filters, kinds, unit, symbols, svg */
 };
 
 /* ---- the stack table ------------------------------------------------------ */
@@ -140,7 +132,7 @@ static int parse_folded(struct stacks *s, int side, FILE *f, const char *name)
 	int ret = 0;
 
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		char *sp, *end;
+		char *sp;
 		double v;
 
 		lineno++;
@@ -154,9 +146,7 @@ static int parse_folded(struct stacks *s, int side, FILE *f, const char *name)
 			ret = -EBADMSG;
 			break;
 		}
-		errno = 0;
-		v = strtod(sp + 1, &end);
-		if (errno || end == sp + 1 || *end || !(v >= 0) || isinf(v)) {
+		if (wp_parse_double(sp + 1, 0, DBL_MAX, &v)) {
 			pr_err("%s:%" PRIu64 ": invalid count '%s'", name, lineno, sp + 1);
 			ret = -EBADMSG;
 			break;
@@ -200,36 +190,25 @@ static int load_inputs(struct diff_opts *o, struct stacks *s)
 	int side, ret = 1;
 
 	for (side = 0; side < 2; side++) {
-		char err[512];
-		struct wp_load_opts lo = { .symfs = o->symfs };
-		struct wp_resolve_opts ro = { .symfs = o->symfs, .no_inline = o->no_inline };
-
 		wpd[side] = strcmp(o->in[side], "-") != 0 && is_wpd(o->in[side]);
 		if (!wpd[side])
 			continue;
-		if (wp_profile__load(o->in[side], &lo, &p[side], err, sizeof(err))) {
-			pr_err("%s", err);
+		if (wp_opts__load(&o->common, o->in[side], &p[side]))
 			goto out;
-		}
-		wp_summary__warn(p[side], o->in[side]);
-		if (wp_profile__resolve(p[side], &ro)) {
-			pr_err("out of memory");
-			goto out;
-		}
 		if (wp_profile__has_offcpu(p[side]))
 			offcpu = true;
 	}
 	/* time when off-CPU time is in either, so both sides count alike */
-	unit = o->unit_set ? o->unit
-	       : offcpu && (o->kinds & (1u << WP_EVENT_OFFCPU)) ? WP_UNIT_NS : WP_UNIT_SAMPLES;
+	unit = o->common.unit_set ? o->common.unit
+	       : offcpu && (o->common.kinds & (1u << WP_EVENT_OFFCPU)) ? WP_UNIT_NS : WP_UNIT_SAMPLES;
 	for (side = 0; side < 2; side++) {
 		FILE *f;
 		int r;
 
 		if (wpd[side]) {
 			struct wp_folded_opts fo = {
-				.filter = &o->filter, .kinds = o->kinds, .unit = unit,
-				.per_thread = o->per_thread,
+				.filter = &o->common.filter, .kinds = o->common.kinds, .unit = unit,
+				.per_thread = o->common.per_thread,
 			};
 			struct wp_folded_stats st;
 			char *buf = NULL;
@@ -548,7 +527,7 @@ static int write_text(const struct diff_opts *o, const struct stacks *s,
 				share(s, 1, f->total[1]), f->dtotal);
 		}
 		fputs("  ", out);
-		put_func_name(out, fs, f, o->per_thread);
+		put_func_name(out, fs, f, o->common.per_thread);
 		fputc('\n', out);
 	}
 	if (o->limit && nrows > o->limit)
@@ -593,11 +572,11 @@ static int write_svg(const struct diff_opts *o, const struct stacks *s, FILE *ou
 	double scale = !o->no_normalize && s->total[0] > 0 ? s->total[1] / s->total[0] : 1.0;
 	char subtitle[512];
 	struct wp_flame_svg so = {
-		.title = o->title ? o->title : "Differential Flame Graph",
+		.title = o->common.title ? o->common.title : "Differential Flame Graph",
 		.unit = s->in_ns[1] ? "ns" : "samples",
-		.width = o->width,
-		.min_width = o->min_width,
-		.inverted = o->inverted,
+		.width = o->common.width,
+		.min_width = o->common.min_width,
+		.inverted = o->common.inverted,
 		.diff = true,
 	};
 	size_t i;
@@ -689,169 +668,73 @@ static void usage(FILE *f)
 
 static int parse_pct(const char *opt, const char *s, double *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	if (errno || end == s || *end || !(*out >= 0) || *out > 100) {
+	if (wp_parse_double(s, 0, 100, out)) {
 		pr_err("invalid %s '%s': expected 0 to 100 (points of share)", opt, s);
 		return 2;
 	}
 	return 0;
 }
 
+/* wp-diff's own options (the shared ones: report/options.c). */
+enum { OPT_NO_NORMALIZE = 256, OPT_THRESHOLD, OPT_FAIL_ABOVE };
+
+static int own_option(void *tool, int c, const char *arg)
+{
+	struct diff_opts *o = tool;
+
+	switch (c) {
+	case 'f':
+		if (strcmp(arg, "text") == 0) {
+			o->format = FMT_TEXT;
+		} else if (strcmp(arg, "folded") == 0) {
+			o->format = FMT_FOLDED;
+		} else if (strcmp(arg, "svg") == 0) {
+			o->format = FMT_SVG;
+		} else {
+			pr_err("unknown format '%s': use text, folded or svg", arg);
+			return 2;
+		}
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_NO_NORMALIZE:
+		o->no_normalize = true;
+		return 0;
+	case OPT_THRESHOLD:
+		return parse_pct("--threshold", arg, &o->threshold);
+	case OPT_FAIL_ABOVE:
+		return parse_pct("--fail-above", arg, &o->fail_above);
+	case 'n':
+		if (wp_parse_u64(arg, 0, UINT32_MAX, &o->limit)) {
+			pr_err("invalid --limit '%s': expected a number of rows", arg);
+			return 2;
+		}
+		return 0;
+	default:
+		return WP_OPTS_UNKNOWN;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct diff_opts *o)
 {
-	enum { OPT_NO_NORMALIZE = 256, OPT_THRESHOLD, OPT_FAIL_ABOVE, OPT_ONCPU, OPT_OFFCPU,
-	       OPT_UNIT, OPT_PER_THREAD, OPT_SYMFS, OPT_TITLE, OPT_INVERTED, OPT_WIDTH,
-	       OPT_MIN_WIDTH, OPT_NO_INLINE = 400 };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },
-		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 		{ "limit", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tid", required_argument, NULL, 't' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "on-cpu", no_argument, NULL, OPT_ONCPU },
-		{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
-		{ "symfs", required_argument, NULL, OPT_SYMFS },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "inverted", no_argument, NULL, OPT_INVERTED },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "min-width", required_argument, NULL, OPT_MIN_WIDTH },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	int c, ret;
+	int ret;
 
 	o->threshold = 0.5;
 	o->fail_above = -1;
 	o->limit = 30;
-	o->min_width = -1;
-	while ((c = getopt_long(argc, argv, "f:o:n:p:t:c:vqhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0) {
-				o->format = FMT_TEXT;
-			} else if (strcmp(optarg, "folded") == 0) {
-				o->format = FMT_FOLDED;
-			} else if (strcmp(optarg, "svg") == 0) {
-				o->format = FMT_SVG;
-			} else {
-				pr_err("unknown format '%s': use text, folded or svg", optarg);
-				return 2;
-			}
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case OPT_NO_NORMALIZE:
-			o->no_normalize = true;
-			break;
-		case OPT_THRESHOLD:
-			if (parse_pct("--threshold", optarg, &o->threshold))
-				return 2;
-			break;
-		case OPT_FAIL_ABOVE:
-			if (parse_pct("--fail-above", optarg, &o->fail_above))
-				return 2;
-			break;
-		case 'n':
-			if (wp_parse_u64(optarg, 0, UINT32_MAX, &o->limit)) {
-				pr_err("invalid --limit '%s': expected a number of rows", optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-		case 't':
-			ret = c == 'p' ? wp_filter__add_pids(&o->filter, optarg)
-				       : wp_filter__add_tids(&o->filter, optarg);
-			if (ret) {
-				pr_err("invalid --%s '%s': expected ID[,ID...]", c == 'p' ? "pid" : "tid",
-				       optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			if (wp_filter__add_comm(&o->filter, optarg)) {
-				pr_err("out of memory");
-				return 1;
-			}
-			break;
-		case OPT_ONCPU:
-			o->kinds |= 1u << WP_EVENT_ONCPU;
-			break;
-		case OPT_OFFCPU:
-			o->kinds |= 1u << WP_EVENT_OFFCPU;
-			break;
-		case OPT_UNIT:
-			if (wp_unit__parse(optarg, &o->unit)) {
-				pr_err("unknown unit '%s': supported units: samples, ns, us, ms", optarg);
-				return 2;
-			}
-			o->unit_set = true;
-			break;
-		case OPT_PER_THREAD:
-			o->per_thread = true;
-			break;
-		case OPT_SYMFS:
-			o->symfs = optarg;
-			break;
-		case OPT_NO_INLINE:
-			o->no_inline = true;
-			break;
-		case OPT_TITLE:
-			o->title = optarg;
-			break;
-		case OPT_INVERTED:
-			o->inverted = true;
-			break;
-		case OPT_WIDTH:
-			if (wp_parse_u64(optarg, 100, 1000000, &v)) {
-				pr_err("invalid --width '%s': expected 100 to 1000000 pixels", optarg);
-				return 2;
-			}
-			o->width = (unsigned int)v;
-			break;
-		case OPT_MIN_WIDTH: {
-			char *end;
-
-			errno = 0;
-			o->min_width = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->min_width >= 0) ||
-			    o->min_width > 10000) {
-				pr_err("invalid --min-width '%s': expected 0 to 10000 pixels", optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'v':
-			wp_log_verbosity++;
-			break;
-		case 'q':
-			wp_log_verbosity = WP_LOG_ERR;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf("wp-diff %s\n", WP_VERSION);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	ret = wp_opts__parse(&o->common, argc, argv, "f:o:n:", longopts, own_option, o);
+	if (ret)
+		return ret;
 	if (argc - optind != 2) {
 		pr_err("two inputs are needed: BEFORE AFTER (got %d)", argc - optind);
 		usage(stderr);
@@ -863,8 +746,6 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
 		pr_err("only one input can be standard input");
 		return 2;
 	}
-	if (!o->kinds)
-		o->kinds = (1u << WP_EVENT_ONCPU) | (1u << WP_EVENT_OFFCPU);
 	return 0;
 }
 
@@ -951,7 +832,9 @@ static int cmd_diff(int argc, char **argv)
 	struct func *worst = NULL;
 	int ret;
 
-	wp_filter__init(&o.filter);
+	wp_opts__init(&o.common, "wp-diff", usage,
+		      WP_OPTS_FILTER | WP_OPTS_KINDS | WP_OPTS_UNIT | WP_OPTS_SYMBOLS |
+		      WP_OPTS_PER_THREAD | WP_OPTS_SVG);
 	ret = parse_args(argc, argv, &o);
 	if (ret) {
 		ret = ret < 0 ? 0 : ret;
@@ -960,7 +843,7 @@ static int cmd_diff(int argc, char **argv)
 	ret = load_inputs(&o, &s);
 	if (ret)
 		goto out;
-	if (compute_funcs(&s, o.per_thread, &fs)) {
+	if (compute_funcs(&s, o.common.per_thread, &fs)) {
 		pr_err("out of memory");
 		ret = 1;
 		goto out;
@@ -1004,7 +887,7 @@ out:
 	free(fs.f);
 	wp_map__release(&fs.index);
 	stacks_release(&s);
-	wp_filter__release(&o.filter);
+	wp_opts__release(&o.common);
 	return ret;
 }
 
