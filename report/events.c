@@ -48,46 +48,6 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- generations, as profile.c computes them ---------------------------- */
-
-static uint64_t mm_epoch_at(const struct wp_profile *p, uint32_t pid, uint64_t t)
-{
-	const struct pid_state *ps;
-	size_t lo = 0, hi;
-
-	if (!p->resets || !(ps = prof_pid(p, pid)))
-		return 0;
-	hi = ps->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ps->resets[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? ps->resets[lo - 1] : 0;
-}
-
-static uint64_t comm_epoch_at(const struct wp_profile *p, uint32_t tid, uint64_t t)
-{
-	const struct tid_state *ts;
-	size_t lo = 0, hi;
-
-	if (!p->comm_changes || !(ts = prof_tid(p, tid)) || ts->n < 2)
-		return 0;
-	hi = ts->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ts->recs[mid].time <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo <= 1 ? 0 : ts->recs[lo - 1].time;
-}
-
 /* ---- indexes ------------------------------------------------------------- */
 
 static uint64_t group_epoch(const struct wp_group *g, bool frames)
@@ -168,14 +128,14 @@ static void attach(struct stream *s, struct wp_event *e)
 	e->g.count = 1;
 	e->g.comm = "";
 	fg = chain_find(&s->frames, p, ((uint64_t)e->pid << 32) | e->stack_id,
-			mm_epoch_at(p, e->pid, e->time_ns), true);
+			prof_mm_epoch(p, e->pid, e->time_ns), true);
 	if (fg) {
 		e->g.mm_epoch = fg->mm_epoch;
 		e->g.frames_off = fg->frames_off;
 		e->g.nframes = fg->nframes;
 		e->g.nkernel = fg->nkernel;
 	}
-	cg = chain_find(&s->comms, p, e->tid, comm_epoch_at(p, e->tid, e->time_ns), false);
+	cg = chain_find(&s->comms, p, e->tid, prof_comm_epoch(p, e->tid, e->time_ns), false);
 	if (cg) {
 		e->g.comm_epoch = cg->comm_epoch;
 		e->g.comm = cg->comm ? cg->comm : "";

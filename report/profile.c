@@ -421,8 +421,8 @@ static int load_ksym(struct wp_profile *p, const struct wpd_record *rec)
 
 /* ---- samples ---------------------------------------------------------- */
 
-/* Time of the latest exec of pid at or before t (0: none). */
-static uint64_t mm_epoch(const struct wp_profile *p, uint32_t pid, uint64_t t)
+/* The generations of an event (profile_int.h): profile.c and events.c agree. */
+uint64_t prof_mm_epoch(const struct wp_profile *p, uint32_t pid, uint64_t t)
 {
 	const struct pid_state *ps;
 	size_t lo = 0, hi;
@@ -441,11 +441,7 @@ static uint64_t mm_epoch(const struct wp_profile *p, uint32_t pid, uint64_t t)
 	return lo ? ps->resets[lo - 1] : 0;
 }
 
-/*
- * Start time of the comm run of tid in effect at t; 0 for the first run
- * (also for samples older than every record: a thread is first seen late).
- */
-static uint64_t comm_epoch(const struct wp_profile *p, uint32_t tid, uint64_t t)
+uint64_t prof_comm_epoch(const struct wp_profile *p, uint32_t tid, uint64_t t)
 {
 	const struct tid_state *ts;
 	size_t i;
@@ -555,8 +551,8 @@ static int load_samples(struct wp_profile *p, const struct wpd_record *rec)
 		key.pid = s.pid;
 		key.tid = s.tid;
 		key.stack_id = prof_stack_alias(p, s.stack_id);
-		key.mm_epoch = mm_epoch(p, s.pid, s.time_ns);
-		key.comm_epoch = comm_epoch(p, s.tid, s.time_ns);
+		key.mm_epoch = prof_mm_epoch(p, s.pid, s.time_ns);
+		key.comm_epoch = prof_comm_epoch(p, s.tid, s.time_ns);
 		/* the weight (ns) is set by finish(), once THREAD_TIME is known */
 		if (add_events(p, &key, 1, 0, 0))
 			return -ENOMEM;
@@ -646,8 +642,8 @@ static int add_offcpu(struct wp_profile *p, struct offcpu_item *o)
 	key.tid = o->tid;
 	key.stack_id = prof_stack_alias(p, o->stack_id);
 	key.reason = o->reason;
-	key.mm_epoch = mm_epoch(p, o->pid, o->t);
-	key.comm_epoch = comm_epoch(p, o->tid, o->t);
+	key.mm_epoch = prof_mm_epoch(p, o->pid, o->t);
+	key.comm_epoch = prof_comm_epoch(p, o->tid, o->t);
 	if (add_events(p, &key, o->count, o->dur, o->runq))
 		return -ENOMEM;
 	if ((o->waker_pid || o->waker_tid) && o->reason != WPD_OFF_PREEMPTED) {
@@ -661,8 +657,8 @@ static int add_offcpu(struct wp_profile *p, struct offcpu_item *o)
 		w.waker_tid = o->waker_tid;
 		w.waker_stack_id = o->waker_stack_id;
 		w.reason = o->reason;
-		w.waker_mm_epoch = mm_epoch(p, o->waker_pid, o->wake);
-		w.waker_comm_epoch = comm_epoch(p, o->waker_tid, o->wake);
+		w.waker_mm_epoch = prof_mm_epoch(p, o->waker_pid, o->wake);
+		w.waker_comm_epoch = prof_comm_epoch(p, o->waker_tid, o->wake);
 		if (add_waker(p, &w, o->count, o->dur - o->runq))
 			return -ENOMEM;
 	}

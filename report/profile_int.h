@@ -133,6 +133,15 @@ struct wp_profile {
 
 struct tid_state *prof_tid(const struct wp_profile *p, uint32_t tid);
 struct pid_state *prof_pid(const struct wp_profile *p, uint32_t pid);
+/*
+ * The generations an event at time t belongs to (groups are keyed by them;
+ * events.c matches events to groups the same way): the time of the latest
+ * exec of pid at or before t (0: none), and the start of the comm run of
+ * tid in effect at t (0 for the first run, also for events older than
+ * every record: a thread is first seen late).
+ */
+uint64_t prof_mm_epoch(const struct wp_profile *p, uint32_t pid, uint64_t t);
+uint64_t prof_comm_epoch(const struct wp_profile *p, uint32_t tid, uint64_t t);
 /* The string (or "" with *ok false) for an id. */
 const char *prof_str(const struct wp_profile *p, uint32_t id, uint32_t *len);
 
