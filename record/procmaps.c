@@ -1,21 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "procmaps.h"
 #include "u64map.h"
+#include "report/symbols.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <signal.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-#ifndef NT_GNU_BUILD_ID
-#define NT_GNU_BUILD_ID 3
-#endif
 
 void wp_map_list__init(struct wp_map_list *l)
 {
@@ -83,10 +77,6 @@ struct wp_buildid_cache *wp_buildid_cache__new(void)
 
 	if (c)
 		wp_u64map__init(&c->idx);
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		free(c);
-		return NULL;
-	}
 	return c;
 }
 
@@ -156,85 +146,28 @@ static int cache_add(struct wp_buildid_cache *c, uint64_t dev, uint64_t ino,
 	return 0;
 }
 
-static int notes_build_id(Elf_Data *data, uint8_t *out, size_t max)
-{
-	size_t off = 0, name_off, desc_off;
-	GElf_Nhdr nh;
-
-	while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-		    !memcmp((char *)data->d_buf + name_off, "GNU", 4) &&
-		    nh.n_descsz > 0) {
-			size_t len = nh.n_descsz < max ? nh.n_descsz : max;
-
-			memcpy(out, (char *)data->d_buf + desc_off, len);
-			return (int)len;
-		}
-	}
-	return 0;
-}
-
-int wp_elf_build_id(int fd, uint8_t *out, size_t max)
-{
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	Elf_Scn *scn = NULL;
-	size_t phnum, i;
-	int len = 0;
-
-	if (!elf)
-		return 0;
-	if (elf_kind(elf) != ELF_K_ELF)
-		goto out;
-	/* Program headers first: always present in what gets mapped, and
-	 * the section table may be stripped. */
-	if (elf_getphdrnum(elf, &phnum) == 0) {
-		for (i = 0; i < phnum && !len; i++) {
-			GElf_Phdr ph;
-
-			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
-				continue;
-			len = notes_build_id(elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
-								  ELF_T_NHDR),
-					     out, max);
-		}
-	}
-	while (!len && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		len = notes_build_id(elf_getdata(scn, NULL), out, max);
-	}
-out:
-	elf_end(elf);
-	return len;
-}
-
 static void lookup_build_id(int pid, struct wp_buildid_cache *c, struct wp_map *m)
 {
 	struct bid b = { 0 }, *hit;
 	char p[4200];
-	int fd;
+	int len;
 
 	if (m->anon || m->path[0] != '/' || !m->inode)
 		return;
 	hit = cache_find(c, m->dev, m->inode);
 	if (!hit) {
+		/* the symbolizer's reader: non-blocking, regular files only
+		 * (the path may name a FIFO by now); -ENOEXEC: opened, not ELF */
 		snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", pid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		len = wp_elf_path_build_id(p, b.id, sizeof(b.id));
+		if (len < 0 && len != -ENOEXEC) {
 			snprintf(p, sizeof(p), "/proc/%d/root%s", pid, m->path);
-			fd = open(p, O_RDONLY | O_CLOEXEC);
+			len = wp_elf_path_build_id(p, b.id, sizeof(b.id));
 		}
-		if (fd >= 0) {
-			int len = wp_elf_build_id(fd, b.id, sizeof(b.id));
-
-			b.len = len > 0 ? (uint8_t)len : 0;
-			close(fd);
-		} else if (errno == ENOENT && kill(pid, 0) && errno == ESRCH) {
+		if (len == -ENOENT && kill(pid, 0) && errno == ESRCH)
 			return; /* process gone: do not cache "no build-id" */
-		}
+		b.len = len > 0 ? (uint8_t)len : 0;
 		if (cache_add(c, m->dev, m->inode, &b))
 			return;
 		hit = &b;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Executable mappings of a process (/proc/PID/maps lines with 'x') and the
- * GNU build-id of the files behind them, read with libelf through
+ * GNU build-id of the files behind them, read by the symbolizer's reader
+ * (wp_elf_path_build_id: regular files only, never blocking) through
  * /proc/PID/map_files/ (works for deleted files and other mount
  * namespaces) or /proc/PID/root/PATH.
  */
@@ -44,9 +45,5 @@ void wp_buildid_cache__free(struct wp_buildid_cache *c);
 /* Read the executable mappings of pid into *out (replacing its content)
  * and fill in build-ids. 0, -ESRCH (process gone), -ENOMEM, -errno. */
 int wp_procmaps__read(int pid, struct wp_buildid_cache *c, struct wp_map_list *out);
-
-/* The build-id of an ELF file open on fd: length (1..20), 0 if it has
- * none or is not ELF. */
-int wp_elf_build_id(int fd, uint8_t *out, size_t max);
 
 #endif

@@ -151,7 +151,7 @@ static void test_procmaps(void)
 	const struct wp_map *m;
 	uint8_t bid[WP_BUILD_ID_MAX];
 	void *jit;
-	int fd, len;
+	int len;
 
 	/* anonymous executable memory, as a JIT makes */
 	jit = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -159,9 +159,7 @@ static void test_procmaps(void)
 	ok(!wp_procmaps__read(getpid(), c, &l), "this process's mappings read");
 	m = wp_map_list__find(&l, (uint64_t)(uintptr_t)&test_procmaps);
 	ok(m && m->path[0] == '/' && !m->anon, "the code of this test is in a file mapping");
-	fd = open("/proc/self/exe", O_RDONLY);
-	len = wp_elf_build_id(fd, bid, sizeof(bid));
-	close(fd);
+	len = wp_elf_path_build_id("/proc/self/exe", bid, sizeof(bid));
 	ok(len > 0 && m && m->build_id_len == len && !memcmp(m->build_id, bid, len),
 	   "with the executable's build-id (%d bytes)", len);
 	m = wp_map_list__find(&l, (uint64_t)(uintptr_t)jit);

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/symbols.h"
 #include "common/log.h"
@@ -218,6 +220,35 @@ static void test_speed(void)
 	wp_symbolizer__free(s);
 }
 
+
+/*
+ * The recorder (record/procmaps.c) and the symbolizer read build-ids
+ * through the same function, from paths a hostile process or file may
+ * point at a FIFO or a device: refused at once, never blocking (an
+ * alarm fails the test instead of hanging it).
+ */
+static void build_id_not_regular(void)
+{
+	char dir[] = "/tmp/wp-bid.XXXXXX", fifo[64];
+	uint8_t id[20];
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ok(mkfifo(fifo, 0600) == 0, "a FIFO made");
+	alarm(10);
+	ok(wp_elf_path_build_id(fifo, id, sizeof(id)) == -ENOEXEC,
+	   "build-id of a FIFO: -ENOEXEC, without blocking");
+	ok(wp_elf_path_build_id("/dev/zero", id, sizeof(id)) == -ENOEXEC,
+	   "build-id of a device: -ENOEXEC");
+	ok(wp_elf_path_build_id(dir, id, sizeof(id)) == -ENOEXEC,
+	   "build-id of a directory: -ENOEXEC");
+	alarm(0);
+	unlink(fifo);
+	rmdir(dir);
+}
 static void test_missing(void)
 {
 	struct wp_symbolizer *s = wp_symbolizer__new(NULL);
@@ -234,6 +265,7 @@ static void test_missing(void)
 	ok(wp_dso__lookup(d, 0, &sym) == 0, "not an ELF file: no name");
 	ok(wp_elf_path_build_id("/nonexistent", (uint8_t[20]){ 0 }, 20) == -ENOENT,
 	   "build-id of a missing file: -ENOENT");
+	build_id_not_regular();
 	wp_symbolizer__free(s);
 }
 
