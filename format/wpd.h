@@ -175,6 +175,9 @@ enum wpd_kv_type {
 #define WPD_STAT_OFFCPU_AGGREGATED "offcpu_aggregated" /* u64, intervals folded into OFFCPU_AGG */
 /* Drop counters are keys beginning with this prefix, e.g. "lost.ringbuf_full". */
 #define WPD_STAT_LOST_PREFIX     "lost."
+/* --call-graph dwarf unwound by the recorder: "unwind.stacks", "unwind.<reason>"
+ * (docs/unwinding.md's reasons), "unwind.frames", "unwind.ns" */
+#define WPD_STAT_UNWIND_PREFIX   "unwind."
 
 /* ---------------------------------------------------------------- *
  * Decoded records. Pointers point into the record's payload and are

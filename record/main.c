@@ -62,6 +62,7 @@ struct record_opts {
 	bool inline_stacks;
 	uint32_t dump_size;      /* --call-graph dwarf,SIZE; 0: fp */
 	bool no_embed_symbols;   /* no SYMBOL/SRCLINE records */
+	bool keep_dumps;         /* dwarf: USTACK_DUMP records, unwound when read */
 	bool no_offcpu;          /* on-CPU samples only */
 	uint64_t min_block_ns;   /* --min-block */
 	bool kstacks_long;       /* --off-cpu-kernel-stacks long */
@@ -215,8 +216,10 @@ static void usage(FILE *f)
 "      --call-graph MODE\n"
 "                    how user stacks are captured: fp (frame pointers, the\n"
 "                    default) or dwarf[,SIZE] (the registers and the top SIZE\n"
-"                    bytes of the stack, unwound with the binaries' CFI when\n"
-"                    read; SIZE %u..%u, default %u)\n"
+"                    bytes of the stack, unwound with the binaries' CFI as\n"
+"                    the recording goes; SIZE %u..%u, default %u)\n"
+"      --keep-dumps  dwarf: store the registers and stack bytes instead, for\n"
+"                    the reader to unwind (the file then needs the binaries)\n"
 "      --inline-stacks\n"
 "                    copy every stack into the ring buffer instead of using\n"
 "                    the stack maps (for measurements)\n"
@@ -249,6 +252,7 @@ static void usage(FILE *f)
 /* ---- options -------------------------------------------------------------- */
 
 enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320,
+       OPT_KEEP_DUMPS,
        OPT_NO_OFFCPU = 340, OPT_MIN_BLOCK, OPT_OFFCPU_KSTACKS, OPT_NO_OFFCPU_AGG,
        OPT_OFFCPU_AGG_ENTRIES };
 
@@ -290,6 +294,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "inline-stacks", no_argument, NULL, OPT_INLINE },
 		{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 		{ "no-embed-symbols", no_argument, NULL, OPT_NO_EMBED },
+		{ "keep-dumps", no_argument, NULL, OPT_KEEP_DUMPS },
 		{ "no-off-cpu", no_argument, NULL, OPT_NO_OFFCPU },
 		{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
 		{ "off-cpu-kernel-stacks", required_argument, NULL, OPT_OFFCPU_KSTACKS },
@@ -377,6 +382,9 @@ static int parse_options(struct record *r, int argc, char **argv)
 			break;
 		case OPT_NO_EMBED:
 			o->no_embed_symbols = true;
+			break;
+		case OPT_KEEP_DUMPS:
+			o->keep_dumps = true;
 			break;
 		case OPT_NO_OFFCPU:
 			o->no_offcpu = true;
@@ -753,6 +761,7 @@ static int record__run(struct record *r)
 	put_meta(r, &meta);
 	if (r->opts.no_embed_symbols)
 		wp_out__set_embed_symbols(r->out, false);
+	wp_out__set_keep_dumps(r->out, r->opts.keep_dumps);
 	err = wp_out__start(r->out, WPD_FEAT_ONCPU | WPD_FEAT_KSYMS |
 			    (r->opts.no_embed_symbols ? 0 : WPD_FEAT_SYMBOLS) |
 			    (r->sched ? WPD_FEAT_OFFCPU : 0), &meta);
@@ -840,6 +849,12 @@ static int record__run(struct record *r)
 		    (unsigned long long)st->stacks,
 		    (unsigned long long)(stat(r->opts.output, &sb) ? 0 : sb.st_size),
 		    r->opts.output);
+		if (st->unwind_stacks)
+			pr_info("user stacks unwound while recording: %llu, %llu complete, "
+				"%.1f us per stack, %.2f s in all",
+				(unsigned long long)st->unwind_stacks,
+				(unsigned long long)st->unwind_complete,
+				st->unwind_ns / 1e3 / (double)st->unwind_stacks, st->unwind_ns / 1e9);
 		if (lost)
 			pr_warn("%llu samples or events lost (see lost.* in the file's stats; "
 				"a bigger --ringbuf-size, a lower -F or a higher --min-block helps)",

@@ -15,6 +15,7 @@
 #include "record/sched.h"
 #include "record/stacks.h"
 #include "record/symcap.h"
+#include "record/dwunwind.h"
 #include "record/u64map.h"
 #include "common/log.h"
 
@@ -57,6 +58,7 @@ struct proc {
 	uint32_t backoff;   /* re-reads in a row that found nothing new */
 	uint64_t last_scan; /* CLOCK_MONOTONIC ns */
 	uint64_t epoch;     /* time of its last exec seen, 0: none */
+	uint64_t maps_seq;  /* changes when maps gains a mapping (dwunwind.c) */
 	struct wp_map_list maps;
 };
 
@@ -137,6 +139,12 @@ struct wp_out {
 	/* --call-graph dwarf: off-CPU intervals waiting for their user stack */
 	struct dump_wait *dw;
 	size_t ndw, dw_cap;
+	/* --call-graph dwarf: dumps unwound here (NULL until the first one),
+	 * unless keep_dumps: USTACK_DUMP records for the reader to unwind */
+	bool keep_dumps;
+	struct wp_dwunwind *dwu;
+	uint64_t *upcs;
+	uint64_t maps_seq;
 };
 
 /* The scheduler events' part ("scheduler events" below). */
@@ -320,6 +328,8 @@ void wp_out__free(struct wp_out *o)
 	free(o->procs);
 	wp_buildid_cache__free(o->bids);
 	wp_symcap__free(o->symcap);
+	wp_dwunwind__free(o->dwu);
+	free(o->upcs);
 	wp_stacks__free(o->stacks);
 	for (i = 0; i < o->nkids; i++)
 		free(o->kids[i].frames);
@@ -564,6 +574,8 @@ static int proc_scan(struct wp_out *o, struct proc *p, uint64_t time_ns)
 	}
 	wp_map_list__release(&p->maps);
 	p->maps = cur;
+	if (added)
+		p->maps_seq = ++o->maps_seq;
 	return added;
 }
 
@@ -1094,20 +1106,9 @@ static bool ustack_ok(struct wp_out *o, const struct wp_ustack_event *e, size_t 
 	return true;
 }
 
-/*
- * The USTACK_DUMP record of a dump event (its registers are there): the
- * stack id it defines in *id, its kernel frames STACK kid, captured at
- * time_ns by the thread of e.
- */
-static int write_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_event *e,
-		      uint32_t lim, uint32_t kid, uint64_t time_ns, uint32_t *id)
+/* The mappings a dump of p needs, read again if they may have changed. */
+static int dump_maps(struct wp_out *o, struct proc *p, uint64_t ip, uint64_t time_ns)
 {
-	const struct wp_sample_event *se = &e->s;
-	uint64_t ip = e->regs[16];
-	struct wpd_ustack_dump d;
-	unsigned int i;
-	int err;
-
 	/*
 	 * The reader needs every mapping the unwinding goes through, but only
 	 * the IP is known here: re-read the maps at the first dump after an
@@ -1124,26 +1125,97 @@ static int write_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_e
 	 * most once a millisecond) */
 	if (!wp_map_list__find(&p->maps, ip) && mono_ns() - p->last_scan >= 1000000)
 		p->last_scan = 0;
-	err = proc_rescan(o, p, time_ns);
-	if (err)
-		return err;
-	memset(&d, 0, sizeof(d));
-	d.stack_id = wp_stacks__new_id(o->stacks);
-	d.kernel_stack_id = kid;
-	d.time_ns = time_ns;
-	d.pid = se->pid;
-	d.tid = se->tid;
-	d.machine = WP_DUMP_MACHINE;
-	d.flags = e->dump_size >= lim ? WPD_USTACK_AT_LIMIT : 0;
+	return proc_rescan(o, p, time_ns);
+}
+
+/* The dump of event e as a USTACK_DUMP (stack_id and kernel_stack_id left 0). */
+static void dump_of(const struct wp_ustack_event *e, uint32_t lim, uint64_t time_ns,
+		    struct wpd_ustack_dump *d)
+{
+	const struct wp_sample_event *se = &e->s;
+	unsigned int i;
+
+	memset(d, 0, sizeof(*d));
+	d->time_ns = time_ns;
+	d->pid = se->pid;
+	d->tid = se->tid;
+	d->machine = WP_DUMP_MACHINE;
+	d->flags = e->dump_size >= lim ? WPD_USTACK_AT_LIMIT : 0;
 	for (i = 0; i < WP_UREGS; i++) {
 		if (e->regs_mask >> i & 1) {
-			d.regs_mask |= 1ull << i;
-			d.regs[i] = e->regs[i];
+			d->regs_mask |= 1ull << i;
+			d->regs[i] = e->regs[i];
 		}
 	}
-	d.dump_addr = e->regs[7];
-	d.dump_len = e->dump_size;
-	d.dump = e->data;
+	d->dump_addr = e->regs[7];
+	d->dump_len = e->dump_size;
+	d->dump = e->data;
+}
+
+/*
+ * The stack of a dump, unwound now (record/dwunwind.c): kernel frames kf
+ * (flags kflags) and the user frames found, an ordinary STACK (deduplicated
+ * as usual), its id in *id. A stack that could not be unwound to its
+ * outermost frame keeps the frames found and is marked
+ * WPD_STACK_USER_TRUNCATED; every dump is counted by how it ended.
+ */
+static int unwind_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_event *e,
+		       uint32_t lim, uint32_t kflags, const uint64_t *kf, uint16_t nk,
+		       uint64_t time_ns, uint32_t *id)
+{
+	struct wpd_ustack_dump d;
+	uint32_t flags = kflags;
+	size_t n = 0;
+	int err, reason;
+
+	err = dump_maps(o, p, e->regs[16], time_ns);
+	if (err)
+		return err;
+	if (!o->dwu) {
+		o->dwu = wp_dwunwind__new(o->symcap);
+		o->upcs = malloc(WP_UNWIND_MAX_FRAMES * sizeof(*o->upcs));
+		if (!o->dwu || !o->upcs)
+			return -ENOMEM;
+	}
+	dump_of(e, lim, time_ns, &d);
+	reason = wp_dwunwind__run(o->dwu, p->pid, p->epoch, &p->maps, p->maps_seq, &d,
+				  o->upcs, WP_UNWIND_MAX_FRAMES, &n);
+	if (reason < 0)
+		return reason;
+	if (reason != WP_UNWIND_OK)
+		flags |= n ? WPD_STACK_USER_TRUNCATED
+			   : WPD_STACK_USER_MISSING | WPD_STACK_USER_TRUNCATED;
+	err = stack_id_of(o, flags, kf, nk, o->upcs, (uint16_t)n, id);
+	if (err)
+		return err;
+	o->st.ustack_dumps++;
+	o->st.ustack_bytes += e->dump_size;
+	o->st.unwind_stacks = wp_dwunwind__stats(o->dwu)->stacks;
+	o->st.unwind_complete = wp_dwunwind__stats(o->dwu)->reasons[WP_UNWIND_OK];
+	o->st.unwind_ns = wp_dwunwind__stats(o->dwu)->ns;
+	/* every user frame is named at the end, as with frame pointers */
+	return wp_symcap__sample(o->symcap, p->pid, *id, &p->maps, o->upcs, (uint16_t)n);
+}
+
+/*
+ * The USTACK_DUMP record of a dump event (its registers are there): the
+ * stack id it defines in *id, its kernel frames STACK kid, captured at
+ * time_ns by the thread of e.
+ */
+static int write_dump(struct wp_out *o, struct proc *p, const struct wp_ustack_event *e,
+		      uint32_t lim, uint32_t kid, uint64_t time_ns, uint32_t *id)
+{
+	const struct wp_sample_event *se = &e->s;
+	uint64_t ip = e->regs[16];
+	struct wpd_ustack_dump d;
+	int err;
+
+	err = dump_maps(o, p, ip, time_ns);
+	if (err)
+		return err;
+	dump_of(e, lim, time_ns, &d);
+	d.stack_id = wp_stacks__new_id(o->stacks);
+	d.kernel_stack_id = kid;
 	wpd_encode_ustack_dump(&o->buf, &d);
 	err = wpd_writer__add_buf(o->w, WPD_REC_USTACK_DUMP, &o->buf);
 	if (err)
@@ -1226,6 +1298,10 @@ static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t s
 		/* no user registers: a plain sample with no user frames */
 		err = stack_id_of(o, flags | WPD_STACK_USER_MISSING, kf, nk, NULL, 0, &kid);
 		return err ? err : add_pending(o, se, kid);
+	}
+	if (!o->keep_dumps) {
+		err = unwind_dump(o, p, e, lim, flags, kf, nk, se->time_ns, &id);
+		return err ? err : add_pending(o, se, id);
 	}
 	if (nk || flags) {
 		err = stack_id_of(o, flags, kf, nk, NULL, 0, &kid);
@@ -1721,7 +1797,21 @@ static int on_offcpu_ustack(struct wp_out *o, const struct wp_ustack_event *e, s
 	p = dump_proc(o, e->s.pid, &err);
 	if (!p)
 		return err;
-	err = write_dump(o, p, e, lim, w->kstack, e->s.time_ns, &id);
+	if (o->keep_dumps) {
+		err = write_dump(o, p, e, lim, w->kstack, e->s.time_ns, &id);
+	} else {
+		/* the interval's kernel frames (as the reader takes them from
+		 * kernel_stack_id) and the user stack unwound now */
+		const uint64_t *kf = NULL, *uf;
+		uint32_t kflags = 0;
+		uint16_t nk = 0, nu;
+
+		if (w->kstack && wp_stacks__get(o->stacks, w->kstack, &kflags, &kf, &nk, &uf, &nu))
+			kflags &= WPD_STACK_KERNEL_TRUNCATED | WPD_STACK_KERNEL_MISSING;
+		else if (w->kstack)
+			kflags = WPD_STACK_KERNEL_MISSING; /* not in the table: cannot be */
+		err = unwind_dump(o, p, e, lim, kflags, kf, nk, e->s.time_ns, &id);
+	}
 	if (err)
 		return err;
 	w->iv.stack_id = id;
@@ -2207,6 +2297,7 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		{ "offcpu_ustack_dumps", o->st.offcpu_dumps },
 		{ "offcpu_ustack_missing", o->st.offcpu_dumps_missing },
 	};
+	const struct wp_dwunwind_stats *us = o->dwu ? wp_dwunwind__stats(o->dwu) : NULL;
 	size_t i;
 
 	wpd_buf__reset(b);
@@ -2227,6 +2318,18 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		wpd_kv__put_u64(b, "ksyms", o->st.ksyms);
 		wpd_kv__put_u64(b, "mmaps", o->st.mmaps);
 		wpd_kv__put_u64(b, "threads", o->st.threads);
+	}
+	if (us) { /* dumps unwound here: how each ended (docs/wpd-format.md 7.2) */
+		char key[64];
+
+		wpd_kv__put_u64(b, WPD_STAT_UNWIND_PREFIX "stacks", us->stacks);
+		for (i = 0; i < WP_UNWIND_NREASONS; i++) {
+			snprintf(key, sizeof(key), WPD_STAT_UNWIND_PREFIX "%s",
+				 wp_unwind_reason__name((unsigned int)i));
+			wpd_kv__put_u64(b, key, us->reasons[i]);
+		}
+		wpd_kv__put_u64(b, WPD_STAT_UNWIND_PREFIX "frames", us->frames);
+		wpd_kv__put_u64(b, WPD_STAT_UNWIND_PREFIX "ns", us->ns);
 	}
 	put_offcpu_stats(o, b, finish);
 }
@@ -2262,6 +2365,11 @@ int wp_out__flush(struct wp_out *o, const struct wp_counters *bpf)
 static int symcap_intern(void *ctx, const char *s, size_t len, uint32_t *id)
 {
 	return intern(ctx, s, len, id);
+}
+
+void wp_out__set_keep_dumps(struct wp_out *o, bool keep)
+{
+	o->keep_dumps = keep;
 }
 
 void wp_out__set_embed_symbols(struct wp_out *o, bool embed)

@@ -42,6 +42,7 @@ struct wp_out_stats {
 	uint64_t ustack_bytes;  /* stack bytes in them */
 	uint64_t offcpu_dumps;  /* off-CPU intervals stored with a dump */
 	uint64_t offcpu_dumps_missing; /* ... asked for one, stored without */
+	uint64_t unwind_stacks, unwind_complete, unwind_ns; /* dumps unwound here */
 	uint64_t lost[WP_OUT_LOST_MAX];
 };
 
@@ -73,6 +74,13 @@ void wp_out__set_ksym_resolver(struct wp_out *o, wp_ksym_resolver fn, void *ctx)
 /* The recording's start (CLOCK_MONOTONIC ns): the time of mappings read
  * from /proc for processes that did not exec while recorded. */
 void wp_out__set_start(struct wp_out *o, uint64_t start_ns);
+/*
+ * --call-graph dwarf: store each dump as a USTACK_DUMP record for the
+ * reader to unwind (keep), rather than unwinding it here and storing the
+ * stack found (the default: the file then needs no binaries to be read).
+ * Before anything is recorded.
+ */
+void wp_out__set_keep_dumps(struct wp_out *o, bool keep);
 /*
  * Embed the symbols of the user binaries hit (SYMBOL, SRCLINE; the
  * default) or not. Before anything is recorded. JIT symbols from perf

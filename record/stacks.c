@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "stacks.h"
+#include "u64map.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct wp_stacks {
 	uint64_t *scratch;
 	size_t scratch_cap;
 	uint64_t (*hash)(const void *data, size_t len);
+	struct wp_u64map by_id; /* id -> its key (stable: keys never move) */
 };
 
 static uint64_t xxh3(const void *data, size_t len)
@@ -37,6 +39,7 @@ struct wp_stacks *wp_stacks__new(void)
 	if (!t)
 		return NULL;
 	t->hash = xxh3;
+	wp_u64map__init(&t->by_id);
 	t->cap = 1024;
 	t->slots = calloc(t->cap, sizeof(*t->slots));
 	if (!t->slots) {
@@ -56,6 +59,7 @@ void wp_stacks__free(struct wp_stacks *t)
 		free(t->slots[i].key);
 	free(t->slots);
 	free(t->scratch);
+	wp_u64map__release(&t->by_id);
 	free(t);
 }
 
@@ -73,6 +77,23 @@ uint32_t wp_stacks__count(const struct wp_stacks *t)
 uint32_t wp_stacks__new_id(struct wp_stacks *t)
 {
 	return ++t->last_id;
+}
+
+bool wp_stacks__get(const struct wp_stacks *t, uint32_t id, uint32_t *flags,
+		    const uint64_t **kernel, uint16_t *nkernel,
+		    const uint64_t **user, uint16_t *nuser)
+{
+	const uint64_t *v = wp_u64map__get(&t->by_id, id), *key;
+
+	if (!v)
+		return false;
+	key = (const uint64_t *)(uintptr_t)*v;
+	*flags = (uint32_t)key[0];
+	*nkernel = (uint16_t)(key[0] >> 32);
+	*nuser = (uint16_t)(key[0] >> 48);
+	*kernel = key + 1;
+	*user = key + 1 + *nkernel;
+	return true;
 }
 
 uint64_t wp_stacks__collisions(const struct wp_stacks *t)
@@ -151,6 +172,11 @@ int wp_stacks__intern(struct wp_stacks *t, uint32_t flags,
 	if (!t->slots[i].key)
 		return -ENOMEM;
 	memcpy(t->slots[i].key, key, len);
+	if (wp_u64map__put(&t->by_id, t->last_id + 1, (uintptr_t)t->slots[i].key)) {
+		free(t->slots[i].key);
+		t->slots[i].key = NULL;
+		return -ENOMEM;
+	}
 	t->slots[i].hash = h;
 	t->slots[i].len = (uint32_t)len;
 	t->len++;

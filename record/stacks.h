@@ -30,6 +30,10 @@ uint32_t wp_stacks__count(const struct wp_stacks *t);
 /* An id no stack of the table will have: the id of a stack the reader
  * unwinds itself (USTACK_DUMP records, --call-graph dwarf). */
 uint32_t wp_stacks__new_id(struct wp_stacks *t);
+/* The frames of interned stack id (valid while t lives); false: not one. */
+bool wp_stacks__get(const struct wp_stacks *t, uint32_t id, uint32_t *flags,
+		    const uint64_t **kernel, uint16_t *nkernel,
+		    const uint64_t **user, uint16_t *nuser);
 /* Hash hits whose frames differed (kept apart correctly); for tests. */
 uint64_t wp_stacks__collisions(const struct wp_stacks *t);
 

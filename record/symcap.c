@@ -217,6 +217,27 @@ static struct bin *bin_get(struct wp_symcap *c, const struct wp_map *m, bool *is
 	return b;
 }
 
+int wp_symcap__open(struct wp_symcap *c, const char *path, const uint8_t *build_id,
+		    size_t build_id_len)
+{
+	uint64_t key, *v;
+
+	if (!c || build_id_len > WP_BUILD_ID_MAX)
+		return -1;
+	key = hash_bytes(path, strlen(path), hash_bytes(build_id, build_id_len, build_id_len));
+	for (;; key++) {
+		const struct bin *b;
+
+		v = wp_u64map__get(&c->bin_idx, key);
+		if (!v)
+			return -1;
+		b = &c->bins[*v];
+		if (b->bid_len == build_id_len && !strcmp(b->path, path) &&
+		    !memcmp(b->bid, build_id, build_id_len))
+			return b->fd >= 0 ? fcntl(b->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	}
+}
+
 void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
 {
 	static const char deleted[] = " (deleted)";

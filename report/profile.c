@@ -1176,6 +1176,11 @@ int wp_profile__load(const char *path, const struct wp_load_opts *opts,
 		}
 	}
 	prof_unwind_finish(p);
+	if (prof_unwind_recorded(p)) {
+		ret = -ENOMEM;
+		set_err(err, err_len, "out of memory");
+		goto out;
+	}
 	count_dangling(p);
 	ret = finish(p, !(opts && opts->no_calibrate));
 	if (ret) {

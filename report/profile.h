@@ -183,6 +183,8 @@ struct wp_unwind_stats {
 	uint64_t frames;                      /* user frames found */
 	uint64_t redefined;                   /* ignored: their stack id was defined already */
 	uint64_t unwinds, ns;                 /* unwinder calls, time they took */
+	uint64_t recorded;                    /* of dumps: unwound by wp-record (STATS) */
+	uint64_t recorded_ns;                 /* the time wp-record took for them */
 };
 const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p);
 

@@ -150,6 +150,8 @@ const char *prof_str(const struct wp_profile *p, uint32_t id, uint32_t *len);
 int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
 		       const struct wp_load_opts *opts);
 void prof_unwind_finish(struct wp_profile *p);
+/* unwind_load.c: the STATS of stacks wp-record unwound (0 or -ENOMEM). */
+int prof_unwind_recorded(struct wp_profile *p);
 void prof_unwind_free(struct prof_unwind *u);
 uint32_t prof_stack_alias_slow(const struct wp_profile *p, uint32_t id);
 /* The id a group uses for stack id: the first id with the same unwound

@@ -76,7 +76,12 @@ static void unwind_warn(const struct wp_profile *p, const char *path)
 	if (u->reasons[WP_UNWIND_DUMP_LIMIT])
 		pr_warn("%s: %" PRIu64 " stacks were deeper than the bytes recorded: record "
 			"with a larger --call-graph dwarf,SIZE", path, u->reasons[WP_UNWIND_DUMP_LIMIT]);
-	if (u->reasons[WP_UNWIND_NO_BINARY] || u->reasons[WP_UNWIND_MISMATCH])
+	if (u->recorded == u->dumps && (u->reasons[WP_UNWIND_NO_BINARY] ||
+					u->reasons[WP_UNWIND_MISMATCH]))
+		pr_warn("%s: %" PRIu64 " stacks went through binaries that wp-record could not "
+			"read or that were not the ones mapped", path,
+			u->reasons[WP_UNWIND_NO_BINARY] + u->reasons[WP_UNWIND_MISMATCH]);
+	else if (u->reasons[WP_UNWIND_NO_BINARY] || u->reasons[WP_UNWIND_MISMATCH])
 		pr_warn("%s: %" PRIu64 " stacks go through binaries that are missing or not the "
 			"recorded ones: unwinding needs them (--symfs)", path,
 			u->reasons[WP_UNWIND_NO_BINARY] + u->reasons[WP_UNWIND_MISMATCH]);
@@ -164,17 +169,24 @@ static void fp_hint(const struct wp_profile *p, FILE *f)
 			"without them\n", "hint:", 100.0 * (double)rooted / (double)user);
 }
 
-/* "# unwind:" stacks unwound from USTACK_DUMP records, how each ended */
+/* "# unwind:" stacks unwound from USTACK_DUMP records (by wp-record, or
+ * here), how each ended */
 static void unwind_text(const struct wp_profile *p, FILE *f)
 {
 	const struct wp_unwind_stats *u = wp_profile__unwind(p);
+	uint64_t calls, ns;
 	bool any = false;
 	unsigned int i;
 
 	if (!u)
 		return;
-	fprintf(f, "# %-13s %" PRIu64 " stacks, %" PRIu64 " complete, %" PRIu64 " truncated",
-		"unwind:", u->dumps, u->reasons[WP_UNWIND_OK], unwind_truncated(u));
+	calls = u->unwinds + u->recorded;
+	ns = u->ns + u->recorded_ns;
+	fprintf(f, "# %-13s %" PRIu64 " stacks%s, %" PRIu64 " complete, %" PRIu64 " truncated",
+		"unwind:", u->dumps,
+		u->recorded == u->dumps ? " unwound by wp-record" :
+		u->recorded ? " (some unwound by wp-record)" : "",
+		u->reasons[WP_UNWIND_OK], unwind_truncated(u));
 	for (i = WP_UNWIND_OK + 1; i < WP_UNWIND_NREASONS; i++) {
 		if (!u->reasons[i])
 			continue;
@@ -184,7 +196,7 @@ static void unwind_text(const struct wp_profile *p, FILE *f)
 	}
 	fprintf(f, "%s; %.1f frames per stack, %.1f us per stack\n", any ? ")" : "",
 		(double)u->frames / (double)u->dumps,
-		u->unwinds ? (double)u->ns / (double)u->unwinds / 1e3 : 0.0);
+		calls ? (double)ns / (double)calls / 1e3 : 0.0);
 }
 
 static void unwind_json(const struct wp_profile *p, struct wp_json *j)
@@ -217,6 +229,10 @@ static void unwind_json(const struct wp_profile *p, struct wp_json *j)
 	wp_json__u64(j, u->redefined);
 	wp_json__key(j, "unwind_ns");
 	wp_json__u64(j, u->ns);
+	wp_json__key(j, "recorded");
+	wp_json__u64(j, u->recorded);
+	wp_json__key(j, "recorded_ns");
+	wp_json__u64(j, u->recorded_ns);
 	wp_json__end_object(j);
 }
 

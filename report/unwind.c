@@ -112,6 +112,8 @@ struct wp_unwinder {
 	char *debuginfo_path;
 	Dwfl_Callbacks cbs;
 	bool vdso_same_kernel;
+	int (*open_bin)(void *ctx, const char *path, const uint8_t *bid, size_t len);
+	void *open_ctx;
 	Elf *arch_elf;        /* an x86_64 ELF header: the machine for attaching */
 	struct ubin **bins;
 	size_t nbins, bins_cap;
@@ -246,8 +248,11 @@ static int bin_open(struct wp_unwinder *u, struct ubin *b)
 			b->real = NULL;
 			return -ENOMEM;
 		}
+		if (u->open_bin)
+			b->fd = u->open_bin(u->open_ctx, b->path, b->build_id, b->build_id_len);
 		/* a path from the file: not a FIFO to block on, not a device */
-		b->fd = open(b->real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (b->fd < 0)
+			b->fd = open(b->real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (b->fd < 0 || fstat(b->fd, &st) || !S_ISREG(st.st_mode))
 			return WP_UNWIND_NO_BINARY;
 	}
@@ -360,6 +365,8 @@ struct wp_unwinder *wp_unwinder__new(const struct wp_unwinder_opts *opts)
 		wp_unwinder__free(u);
 		return NULL;
 	}
+	u->open_bin = opts ? opts->open_bin : NULL;
+	u->open_ctx = opts ? opts->open_ctx : NULL;
 	u->cbs.find_elf = no_find_elf;
 	u->cbs.find_debuginfo = dwfl_standard_find_debuginfo;
 	u->cbs.debuginfo_path = &u->debuginfo_path;
@@ -614,7 +621,13 @@ int wp_uspace__add_map(struct wp_uspace *s, const struct wp_umap *m)
 	if (m->end <= m->start)
 		return 0;
 	b = bin_get(s->u, m->path ? m->path : "", m->build_id, m->build_id_len);
-	if (!b || WP_GROW(s->spans, s->spans_cap, s->nspans + 1))
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < s->nspans; i++) /* told again (wp-record re-adds a process's maps) */
+		if (s->spans[i].bin == b && s->spans[i].start == m->start &&
+		    s->spans[i].end == m->end && s->spans[i].pgoff == m->pgoff)
+			return 0;
+	if (WP_GROW(s->spans, s->spans_cap, s->nspans + 1))
 		return -ENOMEM;
 	sp = &s->spans[s->nspans++];
 	memset(sp, 0, sizeof(*sp));

@@ -57,6 +57,13 @@ struct wp_unwinder_opts {
 	 * recorded, when this machine runs that kernel. NULL: build-id only. */
 	const char *kernel_release, *arch;
 	size_t max_spaces;          /* address spaces kept (Dwfl); 0: 32 */
+	/* wp-record: a recorded binary's file as the recorder holds it (the
+	 * very inode mapped, even if deleted since): a new descriptor, or -1
+	 * to look it up by path. Its build-id is checked either way. NULL:
+	 * by path only. */
+	int (*open_bin)(void *ctx, const char *path, const uint8_t *build_id,
+			size_t build_id_len);
+	void *open_ctx;
 };
 
 /* NULL on -ENOMEM. */

@@ -22,6 +22,7 @@
 #include "report/unwind.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -282,6 +283,42 @@ int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
 	u->st.dump_bytes += d.dump_len;
 	u->st.frames += n;
 	return define_stack(p, u, d.stack_id, flags, nk, (uint16_t)n);
+}
+
+/*
+ * Stacks wp-record unwound itself (the default since it can): STATS
+ * "unwind.*" count them by how they ended; their frames are ordinary
+ * STACK records. Counted with the dumps unwound here, if a file has both.
+ */
+int prof_unwind_recorded(struct wp_profile *p)
+{
+	struct wp_unwind_stats *st;
+	uint64_t stacks, v;
+	char key[64];
+	unsigned int i;
+
+	if (!wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "stacks", &stacks) || !stacks)
+		return 0;
+	if (!p->unw) {
+		p->unw = calloc(1, sizeof(*p->unw));
+		if (!p->unw)
+			return -ENOMEM;
+		p->unw->uw_done = true;
+	}
+	st = &p->unw->st;
+	st->recorded = stacks;
+	st->dumps += stacks;
+	for (i = 0; i < WP_UNWIND_NREASONS; i++) {
+		snprintf(key, sizeof(key), WPD_STAT_UNWIND_PREFIX "%s", wp_unwind_reason__name(i));
+		if (wp_profile__stat_u64(p, key, &v))
+			st->reasons[i] += v;
+	}
+	if (wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "frames", &v))
+		st->frames += v;
+	if (wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "ns", &v)) {
+		st->recorded_ns = v;
+	}
+	return 0;
 }
 
 void prof_unwind_finish(struct wp_profile *p)
