@@ -73,6 +73,14 @@ static void unwind_warn(const struct wp_profile *p, const char *path)
 	pr_warn("%s: %" PRIu64 " of %" PRIu64 " user stacks could not be unwound to their "
 		"outermost frame: they end in [truncated] (the header's unwind: line says why)",
 		path, bad, u->dumps);
+	if (u->reasons[WP_UNWIND_FOREIGN_ARCH]) {
+		const char *arch = wp_profile__meta_str(p, WPD_META_ARCH);
+
+		pr_warn("%s: %" PRIu64 " user stacks were not unwound: recorded on %s, and wp "
+			"unwinds x86_64 registers only (they have no user frames)", path,
+			u->reasons[WP_UNWIND_FOREIGN_ARCH],
+			arch && strcmp(arch, "x86_64") ? arch : "another machine");
+	}
 	if (u->reasons[WP_UNWIND_DUMP_LIMIT])
 		pr_warn("%s: %" PRIu64 " stacks were deeper than the bytes recorded: record "
 			"with a larger --call-graph dwarf,SIZE", path, u->reasons[WP_UNWIND_DUMP_LIMIT]);

@@ -55,6 +55,7 @@ const char *wp_unwind_reason__name(unsigned int reason)
 		[WP_UNWIND_OUTSIDE_DUMP] = "outside_dump",
 		[WP_UNWIND_DEPTH] = "depth_limit",
 		[WP_UNWIND_OTHER] = "other",
+		[WP_UNWIND_FOREIGN_ARCH] = "foreign_arch",
 	};
 
 	return reason < WP_UNWIND_NREASONS ? names[reason] : "other";
@@ -788,7 +789,9 @@ int wp_uspace__unwind(struct wp_uspace *s, const struct wpd_ustack_dump *d,
 	int ret, reason;
 
 	*n = 0;
-	if (d->machine != EM_X86_64 || (d->regs_mask & need) != need || !max)
+	if (d->machine != EM_X86_64)
+		return WP_UNWIND_FOREIGN_ARCH; /* another register layout: never guess */
+	if ((d->regs_mask & need) != need || !max)
 		return WP_UNWIND_NO_REGS;
 	if (!s->attached) {
 		if (!dwfl_attach_state(s->dwfl, s->u->arch_elf, (pid_t)(s->pid ? s->pid : 1),

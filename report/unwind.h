@@ -31,7 +31,7 @@
 /* How an unwinding ended. Names: wp_unwind_reason__name(). */
 enum wp_unwind_reason {
 	WP_UNWIND_OK = 0,        /* "ok": reached the outermost frame */
-	WP_UNWIND_NO_REGS,       /* "no_regs": no pc or stack pointer, or an unknown machine */
+	WP_UNWIND_NO_REGS,       /* "no_regs": no pc or stack pointer */
 	WP_UNWIND_NO_MAPPING,    /* "no_mapping": a pc outside every recorded mapping */
 	WP_UNWIND_NO_BINARY,     /* "binary_missing": a pc's binary is missing or unreadable */
 	WP_UNWIND_MISMATCH,      /* "build_id_mismatch": a pc's binary is not the recorded one */
@@ -42,6 +42,9 @@ enum wp_unwind_reason {
 	WP_UNWIND_OUTSIDE_DUMP,  /* "outside_dump": needed memory that was not copied */
 	WP_UNWIND_DEPTH,         /* "depth_limit": more than WP_UNWIND_MAX_FRAMES frames */
 	WP_UNWIND_OTHER,         /* "other": libdw failed otherwise (bad CFI, garbage) */
+	WP_UNWIND_FOREIGN_ARCH,  /* "foreign_arch": registers of a machine other than
+				  * x86_64, or a file recorded on another architecture
+				  * (META arch): refused, not unwound */
 	WP_UNWIND_NREASONS,
 };
 

@@ -207,6 +207,14 @@ static int define_stack(struct wp_profile *p, struct prof_unwind *u, uint32_t id
 	return 0;
 }
 
+/* The recording's architecture is known and is not x86_64. */
+static bool foreign_arch(const struct wp_profile *p)
+{
+	const char *arch = wp_profile__meta_str(p, WPD_META_ARCH);
+
+	return arch && strcmp(arch, "x86_64") != 0;
+}
+
 int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
 		       const struct wp_load_opts *opts)
 {
@@ -264,12 +272,19 @@ int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
 			flags = WPD_STACK_KERNEL_MISSING; /* dangling: that block was lost */
 		}
 	}
-	s = space_of(p, u, d.pid, d.time_ns);
-	if (!s)
-		return -ENOMEM;
-	reason = wp_uspace__unwind(s, &d, u->pcs, WP_UNWIND_MAX_FRAMES, &n);
-	if (reason < 0)
-		return reason;
+	/* a dump says its registers' machine, the recording its architecture
+	 * (META arch): both must be x86_64, or the bytes would be unwound
+	 * with the wrong layout */
+	if (foreign_arch(p)) {
+		reason = WP_UNWIND_FOREIGN_ARCH;
+	} else {
+		s = space_of(p, u, d.pid, d.time_ns);
+		if (!s)
+			return -ENOMEM;
+		reason = wp_uspace__unwind(s, &d, u->pcs, WP_UNWIND_MAX_FRAMES, &n);
+		if (reason < 0)
+			return reason;
+	}
 	if (n > WPD_STACK_MAX_FRAMES) {
 		n = WPD_STACK_MAX_FRAMES; /* as a STACK record could hold */
 		if (reason == WP_UNWIND_OK)

@@ -116,6 +116,8 @@ struct variant {
 	uint16_t flags;
 	bool no_maps, bad_build_id, no_sp;
 	bool overlap;          /* the binary mapped again over itself, under another name */
+	const char *arch;      /* META arch (NULL: this machine's) */
+	uint16_t machine;      /* the dumps' machine (0: 62, x86_64) */
 };
 
 /* A file as wp-record --call-graph dwarf writes it: 3 samples of the same
@@ -137,7 +139,7 @@ static int write_file(int fd, const struct variant *v)
 	wpd_buf__init(&b);
 	uname(&un);
 	wpd_kv__put_str(&b, WPD_META_KERNEL, un.release);
-	wpd_kv__put_str(&b, WPD_META_ARCH, un.machine);
+	wpd_kv__put_str(&b, WPD_META_ARCH, v->arch ? v->arch : un.machine);
 	wpd_kv__put_str(&b, WPD_META_CALL_GRAPH, "dwarf,32768");
 	wpd_kv__put_u64(&b, WPD_META_FREQ, 99);
 	wpd_writer__add_buf(w, WPD_REC_META, &b);
@@ -184,7 +186,7 @@ static int write_file(int fd, const struct variant *v)
 	d.time_ns = 1000;
 	d.pid = 4242;
 	d.tid = 4243;
-	d.machine = 62;
+	d.machine = v->machine ? v->machine : 62;
 	d.flags = v->flags;
 	dump_regs(&d);
 	if (v->no_sp)
@@ -354,6 +356,13 @@ static void run(void)
 		      WP_UNWIND_MISMATCH);
 	check_failure(&(struct variant){ .name = "no stack pointer", .no_sp = true }, NULL,
 		      WP_UNWIND_NO_REGS);
+	/* a file from another machine is refused, not unwound with the wrong
+	 * register layout: its dumps claim x86_64 but the recording says
+	 * aarch64 (a damaged or forged file), or the dumps are aarch64's */
+	check_failure(&(struct variant){ .name = "recorded on aarch64", .arch = "aarch64" }, NULL,
+		      WP_UNWIND_FOREIGN_ARCH);
+	check_failure(&(struct variant){ .name = "aarch64 registers", .machine = 183 }, NULL,
+		      WP_UNWIND_FOREIGN_ARCH);
 	if (mkdtemp(tmpl)) {
 		check_failure(&(struct variant){ .name = "binaries missing (--symfs)" }, tmpl,
 			      WP_UNWIND_NO_BINARY);
