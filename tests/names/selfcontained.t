@@ -52,4 +52,62 @@ cp "$WL/burn" "$TMPD/root$TMPD/burnx"
 within "$(fn_pct "$TMPD/n.wpd" hot_a --symfs "$TMPD/root")" 66.7 6 \
 	"--no-embed-symbols: --symfs finds the binary under another root"
 
+# ---- --call-graph dwarf: unwound while recording, self-contained too ----------
+# A program without frame pointers (their CFI unwinds it) and Debian's libc:
+# recorded, the program deleted, and read with --symfs on an empty root so
+# that no binary is found at all (libc included): the whole chain, named,
+# comes from the file. The same recording with --keep-dumps (unwound when
+# read) loses it: the test discriminates.
+CHAIN='main;deep_a;deep_b;deep_c;deep_leaf'
+# leaf_full FOLDED: "LEAF FULL": samples whose user leaf is deep_leaf, and
+# those of them with the whole chain from _start
+leaf_full() {
+	awk '{
+		n = $NF; sub(/ [0-9]+$/, "")
+		k = split($0, f, ";"); leaf = ""
+		for (i = k; i >= 1; i--) if (f[i] !~ /_\[k\]$/) { leaf = f[i]; break }
+		if (leaf != "deep_leaf") next
+		all += n
+		if (index($0, "_start;__libc_start_main;__libc_start_call_main;'"$CHAIN"'")) full += n
+	} END { printf "%d %d\n", all, full }' "$1"
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'; }
+mkdir -p "$TMPD/empty"
+ok "builds deep with -O2 -fomit-frame-pointer" \
+	gcc -O2 -g -fomit-frame-pointer -o "$TMPD/deepx" "$WP_SRC/tests/workloads/deep.c" -lpthread
+ok "records it with --call-graph dwarf" \
+	wp-record -q -F 499 --call-graph dwarf -o "$TMPD/dw.wpd" -- "$TMPD/deepx" -d 2
+ok "and with --call-graph dwarf --keep-dumps" \
+	wp-record -q -F 499 --call-graph dwarf --keep-dumps -o "$TMPD/dk.wpd" -- "$TMPD/deepx" -d 2
+ok "records it sleeping (off-CPU) with --call-graph dwarf" \
+	wp-record -q --call-graph dwarf -o "$TMPD/ds.wpd" -- "$TMPD/deepx" -d 1 -s
+rm "$TMPD/deepx"
+fold_empty() { wp-convert -f folded --unit "$2" --symfs "$TMPD/empty" "${@:3}" "$1" 2>/dev/null; }
+fold_empty "$TMPD/dw.wpd" samples --on-cpu >"$TMPD/dw.folded"
+read -r leaf full < <(leaf_full "$TMPD/dw.folded")
+diag "dwarf, no binary at all: $full of $leaf deep_leaf samples have _start;...;$CHAIN ($(pct "$full" "$leaf")%)"
+cmp_ok "$leaf" ">=" 200 "dwarf, no binary: deep_leaf's samples are named ($leaf)"
+cmp_ok "$(pct "$full" "$leaf")" ">=" 90 \
+	"dwarf, no binary: >= 90% of deep_leaf's samples carry the named chain from _start through libc's __libc_start_call_main"
+is "$(jval "$TMPD/dw.wpd" '$j->{unwind}{recorded} == $j->{unwind}{stacks} ? 1 : 0' --symfs "$TMPD/empty")" 1 \
+	"the unwinding was done by wp-record (unwind.recorded = unwind.stacks)"
+is "$(fn_get "$TMPD/dw.wpd" __libc_start_call_main module --symfs "$TMPD/empty")" "libc.so.6" \
+	"a libc frame is named from the file, in module libc.so.6"
+fold_empty "$TMPD/ds.wpd" ms --off-cpu >"$TMPD/ds.folded"
+read -r sall sfull < <(awk '/\[off-cpu:sleep\]/ && /clock_nanosleep/ { all += $NF
+	if (index($0, "'"$CHAIN"';nanosleep;clock_nanosleep;")) full += $NF }
+	END { printf "%d %d\n", all, full }' "$TMPD/ds.folded")
+diag "dwarf off-CPU, no binary: $sfull of $sall ms asleep with $CHAIN;nanosleep;clock_nanosleep"
+cmp_ok "$sall" ">=" 300 "the sleep time is recorded ($sall ms)"
+cmp_ok "$(pct "$sfull" "$sall")" ">=" 90 \
+	"dwarf off-CPU, no binary: >= 90% of the sleep time carries the chain, through libc's nanosleep"
+fold_empty "$TMPD/dk.wpd" samples --on-cpu >"$TMPD/dk.folded"
+read -r kleaf kfull < <(leaf_full "$TMPD/dk.folded")
+diag "--keep-dumps, no binary: $kfull of $kleaf deep_leaf samples with the chain"
+cmp_ok "$(pct "$kfull" "$kleaf")" "<" 10 "--keep-dumps, no binary: the reader cannot unwind (the test discriminates)"
+cmp_ok "$(jval "$TMPD/dk.wpd" '$j->{unwind}{reasons}{binary_missing}' --symfs "$TMPD/empty")" ">" 0 \
+	"--keep-dumps, no binary: counted as binary_missing"
+dw=$(wc -c <"$TMPD/dw.wpd"); dk=$(wc -c <"$TMPD/dk.wpd")
+diag "file size: dwarf unwound while recording $dw bytes, --keep-dumps $dk bytes"
+
 done_testing

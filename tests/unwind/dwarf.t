@@ -45,12 +45,14 @@ complete=$(jval "$D" '$j->{unwind}{complete}')
 diag "dwarf: $samples samples, $stacks unwound, $complete complete"
 cmp_ok "$stacks" ">=" "$samples" "every sample of the command has a dump ($stacks of $samples)"
 is "$(jval "$D" 'join ",", sort keys %{$j->{unwind}{reasons}}')" \
-	"binary_missing,build_id_mismatch,depth_limit,dump_size,no_cfi,no_mapping,no_regs,other,outside_dump" \
+	"binary_missing,build_id_mismatch,depth_limit,dump_size,foreign_arch,no_cfi,no_mapping,no_regs,other,outside_dump" \
 	"the JSON counts unwinding failures by reason"
 is "$(jval "$D" 'my $n = $j->{unwind}{complete}; $n += $_ for values %{$j->{unwind}{reasons}}; $n')" \
 	"$stacks" "complete + failures = stacks"
-like "$(wp-report -n 0 "$D" 2>/dev/null)" '# unwind: +[0-9]+ stacks, [0-9]+ complete' \
-	"the header has an unwind: line"
+like "$(wp-report -n 0 "$D" 2>/dev/null)" '# unwind: +[0-9]+ stacks unwound by wp-record, [0-9]+ complete' \
+	"the header has an unwind: line: wp-record unwound them"
+is "$(jval "$D" '$j->{unwind}{recorded}')" "$stacks" "every dump was unwound while recording (unwind.recorded)"
+is "$(jval "$D" '$j->{unwind}{dump_bytes}')" 0 "and none is left for the reader (no USTACK_DUMP in the file)"
 
 fold "$D" >"$TMPD/d.folded"
 read -r leaf full < <(leaf_stats "$TMPD/d.folded" "main;$CHAIN")
@@ -71,6 +73,20 @@ read -r short nsamp < <(perl -MJSON::PP -0777 -ne 'my $j = decode_json($_); my (
 	print "$s $n\n"' "$TMPD/d.json")
 diag "speedscope: $short of $nsamp samples with fewer than 5 frames"
 cmp_ok "$(pct "$short" "$nsamp")" "<" 10 "speedscope: the samples carry their unwound stacks"
+
+# ---- --keep-dumps: the reader unwinds, as before -----------------------------
+ok "records with --call-graph dwarf --keep-dumps" \
+	wp-record -q -F $F --call-graph dwarf --keep-dumps -o "$TMPD/k.wpd" -- "$TMPD/deep" -d 2
+K="$TMPD/k.wpd"
+kstacks=$(jval "$K" '$j->{unwind}{stacks}')
+is "$(jval "$K" '$j->{unwind}{recorded}')" 0 "--keep-dumps: nothing unwound while recording"
+cmp_ok "$(jval "$K" '$j->{unwind}{dump_bytes}')" ">" 0 "--keep-dumps: the dumps are in the file"
+like "$(wp-report -n 0 "$K" 2>/dev/null)" '# unwind: +[0-9]+ stacks, [0-9]+ complete' \
+	"--keep-dumps: the header's unwind: line counts the stacks unwound when read"
+fold "$K" >"$TMPD/k.folded"
+read -r kleaf kfull < <(leaf_stats "$TMPD/k.folded" "main;$CHAIN")
+diag "--keep-dumps: $kfull of $kleaf deep_leaf samples have main;$CHAIN, $kstacks stacks"
+cmp_ok "$(pct "$kfull" "$kleaf")" ">=" 90 "--keep-dumps: >= 90% carry the chain up to main, unwound when read"
 
 # ---- threads: from the thread's start --------------------------------------
 ok "records threads with --call-graph dwarf" \
