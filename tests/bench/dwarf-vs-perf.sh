@@ -13,9 +13,16 @@
 #  bytes/sample  (size of a 6 s recording - size of a 2 s one) /
 #                (samples of the 6 s one - samples of the 2 s one); file
 #                sizes of the 6 s recordings
-#  unwinding     wp-report on the 6 s dwarf recording: stacks complete,
-#                unwinding time per stack (samples/s), whole report time;
-#                perf report on perf's for comparison
+#  unwinding     wp-record unwinds dwarf dumps as it records (the file
+#                then holds ordinary stacks): its unwinding time per stack
+#                and in all (the file's STATS unwind.*), stacks complete;
+#                the same with --keep-dumps (USTACK_DUMP records, unwound by
+#                wp-report: its time per stack); whole report time; perf
+#                report on perf's for comparison
+#  recorder CPU  CPU time (user + system) of the recording process alone
+#                while it records a running deep (-p PID) for 6 s: wp fp,
+#                wp dwarf (unwinding included), wp dwarf --keep-dumps,
+#                perf record --call-graph dwarf; best of BENCH_CPU_REPS (2)
 #
 # Target: smaller files than perf's dwarf mode. BENCH_STRICT=1: exit 1
 # when missed. Knobs: BENCH_FREQ (999), BENCH_ROUNDS (1500), BENCH_REPS
@@ -104,6 +111,8 @@ dw_per=$(calc "$dw_run * $dw_runs / ($dw_n + 1e-9)" 0)
 # ---- bytes per sample -------------------------------------------------------------
 for s in 2 6; do
 	WPR --call-graph "dwarf,$SIZE" -o "$T/b$s.wpd" -- "$T/deep" -d $s >/dev/null || die "wp-record failed"
+	WPR --call-graph "dwarf,$SIZE" --keep-dumps -o "$T/k$s.wpd" -- "$T/deep" -d $s >/dev/null ||
+		die "wp-record --keep-dumps failed"
 	WPR -o "$T/f$s.wpd" -- "$T/deep" -d $s >/dev/null || die "wp-record failed"
 	PERF -o "$T/b$s.data" -- "$T/deep" -d $s >/dev/null 2>&1 || die "perf record failed"
 done
@@ -111,6 +120,9 @@ wsz2=$(stat -c %s "$T/b2.wpd"); wsz6=$(stat -c %s "$T/b6.wpd")
 fsz2=$(stat -c %s "$T/f2.wpd"); fsz6=$(stat -c %s "$T/f6.wpd")
 psz2=$(stat -c %s "$T/b2.data"); psz6=$(stat -c %s "$T/b6.data")
 wn2=$(wp_samples "$T/b2.wpd"); wn6=$(wp_samples "$T/b6.wpd")
+ksz2=$(stat -c %s "$T/k2.wpd"); ksz6=$(stat -c %s "$T/k6.wpd")
+kn2=$(wp_samples "$T/k2.wpd"); kn6=$(wp_samples "$T/k6.wpd")
+keep_bps=$(calc "($ksz6 - $ksz2) / ($kn6 - $kn2)" 1)
 fn2=$(wp_samples "$T/f2.wpd"); fn6=$(wp_samples "$T/f6.wpd")
 pn2=$(perf_samples "$T/b2.data"); pn6=$(perf_samples "$T/b6.data")
 wp_bps=$(calc "($wsz6 - $wsz2) / ($wn6 - $wn2)" 1)
@@ -121,7 +133,12 @@ perf_bps=$(calc "($psz6 - $psz2) / ($pn6 - $pn2)" 1)
 s0=$(date +%s.%N)
 "$WP_BIN/wp-report" -n 5 "$T/b6.wpd" >"$T/rep" 2>/dev/null || die "wp-report failed"
 wp_rt=$(calc "$(date +%s.%N) - $s0" 3)
-read -r stacks complete us < <(sed -n 's/^# unwind: *\([0-9]*\) stacks, \([0-9]*\) complete.*, \([0-9.]*\) us per stack$/\1 \2 \3/p' "$T/rep")
+read -r stacks complete us < <(sed -n 's/^# unwind: *\([0-9]*\) stacks[a-z -]*, \([0-9]*\) complete.*, \([0-9.]*\) us per stack$/\1 \2 \3/p' "$T/rep")
+# recorded_ns: the recorder's unwinding time, in all
+rec_s=$("$WP_BIN/wp-report" --json -n 0 "$T/b6.wpd" 2>/dev/null |
+	perl -MJSON::PP -0777 -ne 'my $u = decode_json($_)->{unwind} || {}; printf "%.3f", ($u->{recorded_ns} || 0) / 1e9')
+"$WP_BIN/wp-report" -n 5 "$T/k6.wpd" >"$T/krep" 2>/dev/null || die "wp-report failed"
+read -r kstacks kcomplete kus < <(sed -n 's/^# unwind: *\([0-9]*\) stacks[a-z -]*, \([0-9]*\) complete.*, \([0-9.]*\) us per stack$/\1 \2 \3/p' "$T/krep")
 s0=$(date +%s.%N)
 perf report -i "$T/b6.data" --stdio >"$T/prep" 2>/dev/null || die "perf report failed"
 perf_rt=$(calc "$(date +%s.%N) - $s0" 3)
@@ -131,6 +148,28 @@ perf_full=$(perf script -i "$T/b6.data" -F ip,sym 2>/dev/null | awk '
 	/^$/ { if (n) { t++; if (s ~ /deep_leaf.*deep_c.*deep_b.*deep_a.*main/) f++ } s = ""; n = 0; next }
 	{ s = s " " $2; n++ } END { if (n) { t++; if (s ~ /deep_leaf.*deep_c.*deep_b.*deep_a.*main/) f++ }
 	printf "%.1f", t ? 100 * f / t : 0 }')
+
+# ---- recorder CPU ----------------------------------------------------------------------
+# cpu_of CMD...: user + system seconds of CMD alone (GNU time)
+cpu_of() { /usr/bin/time -f "%U %S" -o "$T/time" "$@" >/dev/null 2>&1; awk '{ print $1 + $2 }' "$T/time"; }
+CPU_REPS=${BENCH_CPU_REPS:-2}
+: >"$T/c_fp"; : >"$T/c_dw"; : >"$T/c_keep"; : >"$T/c_perf"
+if command -v /usr/bin/time >/dev/null; then
+	for ((i = 0; i < CPU_REPS; i++)); do
+		"$T/deep" -d 30 >/dev/null &
+		dp=$!
+		sleep 0.3
+		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 -o "$T/c.wpd" -p $dp >>"$T/c_fp"
+		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 --call-graph "dwarf,$SIZE" \
+			-o "$T/c.wpd" -p $dp >>"$T/c_dw"
+		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 --call-graph "dwarf,$SIZE" \
+			--keep-dumps -o "$T/c.wpd" -p $dp >>"$T/c_keep"
+		cpu_of perf record -q -F "$F" --call-graph "dwarf,$SIZE" -o "$T/c.data" -p $dp -- sleep 6 \
+			>>"$T/c_perf"
+		kill $dp 2>/dev/null; wait $dp 2>/dev/null
+	done
+fi
+c_fp=$(min <"$T/c_fp"); c_dw=$(min <"$T/c_dw"); c_keep=$(min <"$T/c_keep"); c_perf=$(min <"$T/c_perf")
 
 # ---- report --------------------------------------------------------------------------
 printf '\n%-36s %12s %12s %12s %10s\n' "" "wp fp" "wp dwarf" "perf dwarf" "wp/perf"
@@ -145,11 +184,17 @@ printf '%-36s %12s %12s\n' "BPF program, ns per sample recorded" "$fp_per" "$dw_
 printf '%-36s %12s %12s\n' "  (runs / samples recorded)" "$fp_runs/$fp_n" "$dw_runs/$dw_n"
 printf '%-36s %12s %12s %12s %10s\n' "marginal bytes per sample" "$fp_bps" "$wp_bps" "$perf_bps" \
 	"$(calc "$wp_bps / $perf_bps" 4)"
+printf '%-36s %12s %12s\n' "  wp dwarf --keep-dumps" "" "$keep_bps"
 printf '%-36s %12s %12s %12s %10s\n' "file size, 6 s, bytes" "$fsz6" "$wsz6" "$psz6" "$(calc "$wsz6 / $psz6" 4)"
 printf '%-36s %12s %12s %12s\n' "  (samples, 2 s / 6 s)" "$fn2/$fn6" "$wn2/$wn6" "$pn2/$pn6"
 printf '%-36s %12s %12s %12s\n' "samples with main..deep_leaf, %" "" "$wp_full" "$perf_full"
 printf '%-36s %12s %12s\n' "stacks unwound complete" "" "$complete/$stacks"
-printf '%-36s %12s %12s\n' "unwinding, us per stack (stacks/s)" "" "$us ($(calc "1e6 / ($us + 1e-9)" 0))"
+printf '%-36s %12s %12s\n' "unwinding in wp-record, us per stack" "" "$us ($(calc "1e6 / ($us + 1e-9)" 0)/s)"
+printf '%-36s %12s %12s\n' "  in all, s (for $stacks stacks)" "" "$rec_s"
+printf '%-36s %12s %12s\n' "--keep-dumps: in wp-report, us/stack" "" "$kus ($kcomplete/$kstacks complete)"
+printf '%-36s %12s %12s %12s %10s\n' "recorder CPU s, 6 s of -p (best)" "$c_fp" "$c_dw" "$c_perf" \
+	"$(calc "$c_dw / ($c_perf + 1e-9)" 2)x"
+printf '%-36s %12s %12s\n' "  wp dwarf --keep-dumps" "" "$c_keep"
 printf '%-36s %s\n' "  wp-report's unwind: line" "$(sed -n 's/^# unwind: *//p' "$T/rep")"
 printf '%-36s %12s %12s %12s\n' "report time, s (wp-report / perf report)" "" "$wp_rt" "$perf_rt"
 
