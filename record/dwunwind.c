@@ -15,11 +15,13 @@ struct wp_dwunwind {
 	struct utsname un;
 };
 
-static uint64_t mono_ns(void)
+/* The cost to the machine: the recorder's CPU time, not the wall-clock
+ * time (which counts the preemptions of a loaded machine too). */
+static uint64_t cpu_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -31,7 +33,9 @@ static int open_kept(void *ctx, const char *path, const uint8_t *bid, size_t len
 struct wp_dwunwind *wp_dwunwind__new(struct wp_symcap *c)
 {
 	struct wp_dwunwind *u = calloc(1, sizeof(*u));
-	struct wp_unwinder_opts uo = { .open_bin = open_kept, .open_ctx = c };
+	/* a system-wide recording samples many processes at once: more address
+	 * spaces than the reader keeps (remaking one costs its modules again) */
+	struct wp_unwinder_opts uo = { .open_bin = open_kept, .open_ctx = c, .max_spaces = 128 };
 
 	if (!u)
 		return NULL;
@@ -76,7 +80,7 @@ int wp_dwunwind__run(struct wp_dwunwind *u, uint32_t pid, uint64_t gen,
 		     const struct wp_map_list *maps, uint64_t maps_seq,
 		     const struct wpd_ustack_dump *d, uint64_t *pcs, size_t max, size_t *n)
 {
-	uint64_t t0 = mono_ns(), key = space_key(pid, gen), *told;
+	uint64_t t0 = cpu_ns(), key = space_key(pid, gen), *told;
 	struct wp_uspace *s;
 	bool is_new;
 	size_t i;
@@ -110,6 +114,6 @@ int wp_dwunwind__run(struct wp_dwunwind *u, uint32_t pid, uint64_t gen,
 	u->st.stacks++;
 	u->st.reasons[reason < WP_UNWIND_NREASONS ? reason : WP_UNWIND_OTHER]++;
 	u->st.frames += *n;
-	u->st.ns += mono_ns() - t0;
+	u->st.ns += cpu_ns() - t0;
 	return reason;
 }

@@ -26,7 +26,7 @@ struct wp_dwunwind_stats {
 	uint64_t stacks;                      /* dumps unwound */
 	uint64_t reasons[WP_UNWIND_NREASONS]; /* by how they ended */
 	uint64_t frames;                      /* user frames found */
-	uint64_t ns;                          /* time spent unwinding */
+	uint64_t ns;                          /* CPU time spent unwinding */
 };
 
 /* Binaries are taken from c's open files first (c may be NULL). NULL on -ENOMEM. */
