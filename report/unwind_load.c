@@ -305,6 +305,11 @@ int prof_unwind_record(struct wp_profile *p, const struct wpd_record *rec,
  * "unwind.*" count them by how they ended; their frames are ordinary
  * STACK records. Counted with the dumps unwound here, if a file has both.
  */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 int prof_unwind_recorded(struct wp_profile *p)
 {
 	struct wp_unwind_stats *st;
@@ -321,18 +326,21 @@ int prof_unwind_recorded(struct wp_profile *p)
 		p->unw->uw_done = true;
 	}
 	st = &p->unw->st;
+	/* whatever a hostile file says: sums saturate, and the reasons
+	 * cannot count more stacks than there are */
 	st->recorded = stacks;
-	st->dumps += stacks;
+	st->dumps = sat_add(st->dumps, stacks);
 	for (i = 0; i < WP_UNWIND_NREASONS; i++) {
 		snprintf(key, sizeof(key), WPD_STAT_UNWIND_PREFIX "%s", wp_unwind_reason__name(i));
 		if (wp_profile__stat_u64(p, key, &v))
-			st->reasons[i] += v;
+			st->reasons[i] = sat_add(st->reasons[i], v < stacks ? v : stacks);
 	}
+	if (st->reasons[WP_UNWIND_OK] > st->dumps)
+		st->reasons[WP_UNWIND_OK] = st->dumps;
 	if (wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "frames", &v))
-		st->frames += v;
-	if (wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "ns", &v)) {
+		st->frames = sat_add(st->frames, v);
+	if (wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "ns", &v))
 		st->recorded_ns = v;
-	}
 	return 0;
 }
 

@@ -370,11 +370,62 @@ static void run(void)
 	}
 }
 
+/* A file whose stacks wp-record unwound: STATS unwind.* as given (ok,
+ * no_cfi), no dump. The counts reach wp_profile__unwind() as recorded,
+ * hostile ones bounded. */
+static void check_recorded(const char *name, uint64_t stacks, uint64_t okn, uint64_t no_cfi,
+			   uint64_t want_ok, uint64_t want_no_cfi)
+{
+	struct wpd_writer_opts wo = { .compat_flags = WPD_FEAT_ONCPU };
+	int fd = memfd_create("recorded", MFD_CLOEXEC);
+	const struct wp_unwind_stats *st;
+	struct wp_profile *p = NULL;
+	struct wpd_writer *w;
+	struct wpd_buf b;
+	char path[64], err[256];
+
+	wpd_buf__init(&b);
+	if (fd < 0 || wpd_writer__new(fd, &wo, &w)) {
+		ok(0, "%s: writes", name);
+		return;
+	}
+	wpd_kv__put_str(&b, WPD_META_ARCH, "x86_64");
+	wpd_kv__put_str(&b, WPD_META_CALL_GRAPH, "dwarf,16384");
+	wpd_writer__add_buf(w, WPD_REC_META, &b);
+	wpd_buf__reset(&b);
+	wpd_kv__put_u64(&b, WPD_STAT_SAMPLES, 0);
+	wpd_kv__put_u64(&b, WPD_STAT_UNWIND_PREFIX "stacks", stacks);
+	wpd_kv__put_u64(&b, WPD_STAT_UNWIND_PREFIX "ok", okn);
+	wpd_kv__put_u64(&b, WPD_STAT_UNWIND_PREFIX "no_cfi", no_cfi);
+	wpd_kv__put_u64(&b, WPD_STAT_UNWIND_PREFIX "frames", 8 * stacks);
+	wpd_kv__put_u64(&b, WPD_STAT_UNWIND_PREFIX "ns", 12345);
+	wpd_writer__add_buf(w, WPD_REC_FINISH, &b);
+	wpd_buf__release(&b);
+	wpd_writer__close(w);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!ok(!wp_profile__load(path, NULL, &p, err, sizeof(err)), "%s: loads", name)) {
+		tap_diag("%s", err);
+		close(fd);
+		return;
+	}
+	close(fd);
+	st = wp_profile__unwind(p);
+	ok(st && st->dumps == stacks && st->recorded == stacks && st->recorded_ns == 12345 &&
+	   st->reasons[WP_UNWIND_OK] == want_ok && st->reasons[WP_UNWIND_NO_CFI] == want_no_cfi &&
+	   st->unwinds == 0,
+	   "%s: %llu stacks unwound by wp-record, %llu complete, %llu no_cfi", name,
+	   (unsigned long long)stacks, (unsigned long long)want_ok,
+	   (unsigned long long)want_no_cfi);
+	wp_profile__free(p);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argv;
 	unw_top(argc);
 	run();
+	check_recorded("STATS unwind.*", 5, 3, 2, 3, 2);
+	check_recorded("hostile STATS unwind.*", 5, UINT64_MAX, 7, 5, 5);
 	return done_testing();
 }
 #endif
