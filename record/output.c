@@ -897,6 +897,58 @@ static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 	return 0;
 }
 
+/* Queue a sample for the next SAMPLES batch. */
+static int add_pending(struct wp_out *o, const struct wp_sample_event *e, uint32_t stack_id)
+{
+	struct pending *pe;
+
+	if (o->npend == o->pend_cap) {
+		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
+		struct pending *n = realloc(o->pend, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		o->pend = n;
+		o->pend_cap = ncap;
+	}
+	pe = &o->pend[o->npend++];
+	pe->s.time_ns = e->time_ns;
+	pe->s.pid = e->pid;
+	pe->s.tid = e->tid;
+	pe->s.cpu = e->cpu;
+	pe->s.stack_id = stack_id;
+	pe->seq = o->seq++;
+	return 0;
+}
+
+/*
+ * The frames of one half of a stack: read from the stack map by id, or
+ * the event's own (WP_STACKID_INLINE, at most WP_MAX_FRAMES). A map entry
+ * that could not be read leaves none and adds missing to *flags.
+ * 0 or -ENOMEM.
+ */
+static int event_frames(struct wp_out *o, bool kernel, int32_t id, const uint64_t *inl,
+			uint16_t ninl, uint32_t missing, const uint64_t **frames, uint16_t *n,
+			uint32_t *flags)
+{
+	if (id >= 0) {
+		const struct id_frames *f = id_frames(o, kernel, (uint32_t)id);
+
+		if (!f)
+			return -ENOMEM;
+		if (f->state == 1) {
+			*frames = f->frames;
+			*n = f->n;
+		} else {
+			*flags |= missing;
+		}
+	} else if (id == WP_STACKID_INLINE) {
+		*frames = inl;
+		*n = ninl < WP_MAX_FRAMES ? ninl : WP_MAX_FRAMES;
+	}
+	return 0;
+}
+
 static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t size)
 {
 	const struct wp_sample_inline *ei = (const void *)e;
@@ -905,7 +957,6 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 	uint32_t flags = 0, stack_id = 0;
 	uint64_t pair_key = 0, *cached = NULL;
 	struct proc *p = NULL;
-	struct pending *pe;
 	bool is_new;
 	int err;
 
@@ -938,36 +989,13 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 	if (e->flags & WP_SF_NO_USER)
 		flags |= WPD_STACK_NO_USER;
 
-	if (e->kstack_id >= 0) {
-		const struct id_frames *f = id_frames(o, true, (uint32_t)e->kstack_id);
-
-		if (!f)
-			return -ENOMEM;
-		if (f->state == 1) {
-			kf = f->frames;
-			nk = f->n;
-		} else {
-			flags |= WPD_STACK_KERNEL_MISSING;
-		}
-	} else if (e->kstack_id == WP_STACKID_INLINE) {
-		kf = (const uint64_t *)ei->kernel;
-		nk = e->nkernel < WP_MAX_FRAMES ? e->nkernel : WP_MAX_FRAMES;
-	}
-	if (e->ustack_id >= 0) {
-		const struct id_frames *f = id_frames(o, false, (uint32_t)e->ustack_id);
-
-		if (!f)
-			return -ENOMEM;
-		if (f->state == 1) {
-			uf = f->frames;
-			nu = f->n;
-		} else {
-			flags |= WPD_STACK_USER_MISSING;
-		}
-	} else if (e->ustack_id == WP_STACKID_INLINE) {
-		uf = (const uint64_t *)ei->user;
-		nu = e->nuser < WP_MAX_FRAMES ? e->nuser : WP_MAX_FRAMES;
-	}
+	err = event_frames(o, true, e->kstack_id, (const uint64_t *)ei->kernel, e->nkernel,
+			   WPD_STACK_KERNEL_MISSING, &kf, &nk, &flags);
+	if (!err)
+		err = event_frames(o, false, e->ustack_id, (const uint64_t *)ei->user, e->nuser,
+				   WPD_STACK_USER_MISSING, &uf, &nu, &flags);
+	if (err)
+		return err;
 	if (o->max_frames && nk >= o->max_frames)
 		flags |= WPD_STACK_KERNEL_TRUNCATED;
 	if (o->max_frames && nu >= o->max_frames)
@@ -1022,23 +1050,7 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 			return err;
 	}
 
-	if (o->npend == o->pend_cap) {
-		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
-		struct pending *n = realloc(o->pend, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		o->pend = n;
-		o->pend_cap = ncap;
-	}
-	pe = &o->pend[o->npend++];
-	pe->s.time_ns = e->time_ns;
-	pe->s.pid = e->pid;
-	pe->s.tid = e->tid;
-	pe->s.cpu = e->cpu;
-	pe->s.stack_id = stack_id;
-	pe->seq = o->seq++;
-	return 0;
+	return add_pending(o, e, stack_id);
 }
 
 /* The machine the registers of USTACK_DUMP records belong to. */
@@ -1047,30 +1059,6 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 #else
 #define WP_DUMP_MACHINE EM_NONE
 #endif
-
-/* Queue a sample for the next SAMPLES batch. */
-static int add_pending(struct wp_out *o, const struct wp_sample_event *e, uint32_t stack_id)
-{
-	struct pending *pe;
-
-	if (o->npend == o->pend_cap) {
-		size_t ncap = o->pend_cap ? o->pend_cap * 2 : 1024;
-		struct pending *n = realloc(o->pend, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		o->pend = n;
-		o->pend_cap = ncap;
-	}
-	pe = &o->pend[o->npend++];
-	pe->s.time_ns = e->time_ns;
-	pe->s.pid = e->pid;
-	pe->s.tid = e->tid;
-	pe->s.cpu = e->cpu;
-	pe->s.stack_id = stack_id;
-	pe->seq = o->seq++;
-	return 0;
-}
 
 /* A stack of the stack table, its STACK record (and KSYMs) written the
  * first time. */
@@ -1276,21 +1264,10 @@ static int on_ustack(struct wp_out *o, const struct wp_ustack_event *e, size_t s
 
 	if (se->flags & WP_SF_KERNEL_MISSING)
 		flags |= WPD_STACK_KERNEL_MISSING;
-	if (se->kstack_id >= 0) {
-		const struct id_frames *f = id_frames(o, true, (uint32_t)se->kstack_id);
-
-		if (!f)
-			return -ENOMEM;
-		if (f->state == 1) {
-			kf = f->frames;
-			nk = f->n;
-		} else {
-			flags |= WPD_STACK_KERNEL_MISSING;
-		}
-	} else if (se->kstack_id == WP_STACKID_INLINE) {
-		kf = (const uint64_t *)e->kernel;
-		nk = se->nkernel < WP_MAX_FRAMES ? se->nkernel : WP_MAX_FRAMES;
-	}
+	err = event_frames(o, true, se->kstack_id, (const uint64_t *)e->kernel, se->nkernel,
+			   WPD_STACK_KERNEL_MISSING, &kf, &nk, &flags);
+	if (err)
+		return err;
 	if (o->max_frames && nk >= o->max_frames)
 		flags |= WPD_STACK_KERNEL_TRUNCATED;
 
