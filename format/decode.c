@@ -272,6 +272,25 @@ bool wpd_kv__is(const struct wpd_kv *kv, const char *key)
 	return kv->key_len == n && (n == 0 || memcmp(kv->key, key, n) == 0);
 }
 
+/* ---- iterators ---- */
+
+/*
+ * After an iterating record's header (valid: what the cursor cannot check
+ * held): its entries start where the cursor is. 0, or -EBADMSG and no
+ * entries.
+ */
+static int iter_begin(const struct cursor *c, bool valid, uint32_t *remaining,
+		      const uint8_t **p, const uint8_t **end)
+{
+	if (c->bad || !valid) {
+		*remaining = 0;
+		return -EBADMSG;
+	}
+	*p = c->p;
+	*end = c->end;
+	return 0;
+}
+
 /* ---- SAMPLES ---- */
 
 int wpd_samples_iter__init(struct wpd_samples_iter *it, const struct wpd_record *rec)
@@ -282,13 +301,7 @@ int wpd_samples_iter__init(struct wpd_samples_iter *it, const struct wpd_record 
 	cur_rec(&c, rec);
 	it->time_ns = cur_u64(&c);
 	it->remaining = cur_u32(&c);
-	if (c.bad) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return iter_begin(&c, true, &it->remaining, &it->p, &it->end);
 }
 
 /*
@@ -383,13 +396,7 @@ int wpd_offcpu_iter__init(struct wpd_offcpu_iter *it, const struct wpd_record *r
 	it->time_ns = cur_u64(&c);
 	it->remaining = cur_u32(&c);
 	cur_take(&c, 4); /* reserved */
-	if (c.bad) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return iter_begin(&c, true, &it->remaining, &it->p, &it->end);
 }
 
 /* As for samples: intervals before a short or invalid one are returned;
@@ -448,13 +455,7 @@ int wpd_offcpu_agg_iter__init(struct wpd_offcpu_agg_iter *it,
 	it->to_ns = cur_u64(&c);
 	it->remaining = cur_u32(&c);
 	cur_take(&c, 4); /* reserved */
-	if (c.bad || it->from_ns > it->to_ns) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return iter_begin(&c, it->from_ns <= it->to_ns, &it->remaining, &it->p, &it->end);
 }
 
 int wpd_offcpu_agg_iter__next(struct wpd_offcpu_agg_iter *it,
@@ -519,6 +520,38 @@ static int cur_sym(struct cursor *c, uint64_t prev, struct wpd_sym *s)
 	return 0;
 }
 
+/* The next entry of a JITSYM or SYMBOL record: 1, 0 after the last, or
+ * -EBADMSG (and again on later calls). */
+static int sym_next(const uint8_t **p, const uint8_t *end, uint32_t *remaining,
+		    uint64_t *start, struct wpd_sym *out)
+{
+	struct cursor c;
+	struct wpd_sym s;
+
+	if (*remaining == 0)
+		return 0;
+	cur_init(&c, *p, (size_t)(end - *p));
+	if (cur_sym(&c, *start, &s) < 0)
+		return -EBADMSG;
+	*p = c.p;
+	*start = s.start;
+	(*remaining)--;
+	*out = s;
+	return 1;
+}
+
+/* SYMBOL and SRCLINE records: the binary, then *remaining entries from *p. */
+static int binary_iter_init(const struct wpd_record *rec, struct wpd_binary *bin,
+			    uint32_t *remaining, const uint8_t **p, const uint8_t **end)
+{
+	struct cursor c;
+	int ret;
+
+	cur_rec(&c, rec);
+	ret = binary_head(&c, bin, remaining);
+	return iter_begin(&c, ret == 0, remaining, p, end);
+}
+
 int wpd_jitsym_iter__init(struct wpd_jitsym_iter *it, const struct wpd_record *rec)
 {
 	struct cursor c;
@@ -528,77 +561,29 @@ int wpd_jitsym_iter__init(struct wpd_jitsym_iter *it, const struct wpd_record *r
 	it->time_ns = cur_u64(&c);
 	it->pid = cur_u32(&c);
 	it->remaining = cur_u32(&c);
-	if (c.bad) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return iter_begin(&c, true, &it->remaining, &it->p, &it->end);
 }
 
 int wpd_jitsym_iter__next(struct wpd_jitsym_iter *it, struct wpd_sym *out)
 {
-	struct cursor c;
-	struct wpd_sym s;
-
-	if (it->remaining == 0)
-		return 0;
-	cur_init(&c, it->p, (size_t)(it->end - it->p));
-	if (cur_sym(&c, it->start, &s) < 0)
-		return -EBADMSG;
-	it->p = c.p;
-	it->start = s.start;
-	it->remaining--;
-	*out = s;
-	return 1;
+	return sym_next(&it->p, it->end, &it->remaining, &it->start, out);
 }
 
 int wpd_symbol_iter__init(struct wpd_symbol_iter *it, const struct wpd_record *rec)
 {
-	struct cursor c;
-
 	memset(it, 0, sizeof(*it));
-	cur_rec(&c, rec);
-	if (binary_head(&c, &it->bin, &it->remaining) < 0) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return binary_iter_init(rec, &it->bin, &it->remaining, &it->p, &it->end);
 }
 
 int wpd_symbol_iter__next(struct wpd_symbol_iter *it, struct wpd_sym *out)
 {
-	struct cursor c;
-	struct wpd_sym s;
-
-	if (it->remaining == 0)
-		return 0;
-	cur_init(&c, it->p, (size_t)(it->end - it->p));
-	if (cur_sym(&c, it->start, &s) < 0)
-		return -EBADMSG;
-	it->p = c.p;
-	it->start = s.start;
-	it->remaining--;
-	*out = s;
-	return 1;
+	return sym_next(&it->p, it->end, &it->remaining, &it->start, out);
 }
 
 int wpd_srcline_iter__init(struct wpd_srcline_iter *it, const struct wpd_record *rec)
 {
-	struct cursor c;
-
 	memset(it, 0, sizeof(*it));
-	cur_rec(&c, rec);
-	if (binary_head(&c, &it->bin, &it->remaining) < 0) {
-		it->remaining = 0;
-		return -EBADMSG;
-	}
-	it->p = c.p;
-	it->end = c.end;
-	return 0;
+	return binary_iter_init(rec, &it->bin, &it->remaining, &it->p, &it->end);
 }
 
 int wpd_srcline_iter__next(struct wpd_srcline_iter *it, struct wpd_srcline *out)
