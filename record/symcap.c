@@ -667,6 +667,7 @@ static int write_bin(struct wp_symcap *c, struct wp_symbolizer *s, struct bin *b
 	struct symrow *rows = NULL;
 	struct wp_dso *d;
 	size_t i, k, nrows = 0, named = 0;
+	bool dwarf;
 	int err = 0;
 
 	if (!b->noff)
@@ -687,6 +688,7 @@ static int write_bin(struct wp_symcap *c, struct wp_symbolizer *s, struct bin *b
 	memcpy(wb.build_id, b->bid, b->bid_len);
 
 	/* inline chains and lines first: the functions come with them */
+	dwarf = wp_dso__has_dwarf(d);
 	wpd_symbols_builder__begin_binary(sb, WPD_REC_SRCLINE, &wb);
 	for (i = 0; i < b->noff && !err; i++) {
 		struct wp_sym sym = { 0 };
@@ -700,11 +702,19 @@ static int write_bin(struct wp_symcap *c, struct wp_symbolizer *s, struct bin *b
 			named++;
 		}
 		n = wp_dso__lookup_frames(d, b->offv[i], fr, WP_INLINE_MAX);
-		/* only what SYMBOL alone would not say */
-		if (n == 0 || (n == 1 && !fr[0].file))
+		/*
+		 * Only what SYMBOL alone would not say; but every address of a
+		 * binary with DWARF, even one its DWARF does not describe (a
+		 * frame without file, or no name at all): a reader that finds
+		 * an entry for each address never opens that DWARF.
+		 */
+		if (!dwarf && (n == 0 || (n == 1 && !fr[0].file) ||
+			       (n == 1 && !fr[0].name && !sym.name)))
 			continue;
-		if (n == 1 && !fr[0].name && !sym.name)
-			continue;
+		if (n == 0) {
+			fr[0] = (struct wp_srcframe){ 0 };
+			n = 1;
+		}
 		line.addr = b->offv[i];
 		line.nframes = (uint32_t)n;
 		for (k = 0; k < n && !err; k++) {

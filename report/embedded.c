@@ -222,6 +222,8 @@ int wp_embedded__attach(struct wp_embedded *e, const struct wp_profile *p,
 	e->attached = true;
 	if (e->njits > 1)
 		qsort(e->jits, e->njits, sizeof(*e->jits), jit_cmp);
+	if (!s)
+		return 0;
 	dsos = calloc(e->nbins ? e->nbins : 1, sizeof(*dsos));
 	if (!dsos)
 		return -ENOMEM;

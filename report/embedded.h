@@ -27,7 +27,9 @@ void wp_embedded__free(struct wp_embedded *e);
 /*
  * Attach the stored SYMBOL and SRCLINE names to the symbolizer's DSOs (by
  * path and build-id) and index the JIT symbols; names are p's strings.
- * Call once the whole file is loaded, before resolving. 0 or -ENOMEM.
+ * Call once the whole file is loaded, before resolving. s NULL: the JIT
+ * symbols alone (binaries named from the files found here only).
+ * 0 or -ENOMEM.
  */
 int wp_embedded__attach(struct wp_embedded *e, const struct wp_profile *p,
 			struct wp_symbolizer *s);

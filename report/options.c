@@ -10,7 +10,7 @@
 /* Long-only shared options take values from here up: the tools' own stay below. */
 enum {
 	OPT_ONCPU = 1000, OPT_OFFCPU, OPT_UNIT, OPT_SYMFS, OPT_NO_INLINE, OPT_NO_CALIBRATE,
-	OPT_PER_THREAD, OPT_TITLE, OPT_INVERTED, OPT_WIDTH, OPT_MIN_WIDTH,
+	OPT_PER_THREAD, OPT_TITLE, OPT_INVERTED, OPT_WIDTH, OPT_MIN_WIDTH, OPT_NO_STORED,
 };
 
 struct shared_opt {
@@ -28,6 +28,7 @@ static const struct shared_opt shared[] = {
 	{ WP_OPTS_UNIT, { "unit", required_argument, NULL, OPT_UNIT } },
 	{ WP_OPTS_SYMBOLS, { "symfs", required_argument, NULL, OPT_SYMFS } },
 	{ WP_OPTS_SYMBOLS, { "no-inline", no_argument, NULL, OPT_NO_INLINE } },
+	{ WP_OPTS_SYMBOLS, { "no-stored-names", no_argument, NULL, OPT_NO_STORED } },
 	{ WP_OPTS_CALIBRATE, { "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE } },
 	{ WP_OPTS_PER_THREAD, { "per-thread", no_argument, NULL, OPT_PER_THREAD } },
 	{ WP_OPTS_SVG, { "title", required_argument, NULL, OPT_TITLE } },
@@ -103,6 +104,9 @@ static int take(struct wp_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_NO_INLINE:
 		o->no_inline = true;
+		return 0;
+	case OPT_NO_STORED:
+		o->no_stored_names = true;
 		return 0;
 	case OPT_NO_CALIBRATE:
 		o->no_calibrate = true;
@@ -204,7 +208,8 @@ int wp_opts__load(const struct wp_opts *o, const char *path, struct wp_profile *
 {
 	/* symfs also names the binaries for --call-graph dwarf stacks */
 	struct wp_load_opts lo = { .symfs = o->symfs, .no_calibrate = o->no_calibrate };
-	struct wp_resolve_opts ro = { .symfs = o->symfs, .no_inline = o->no_inline };
+	struct wp_resolve_opts ro = { .symfs = o->symfs, .no_inline = o->no_inline,
+				      .no_stored_names = o->no_stored_names };
 	char err[512];
 
 	if (wp_profile__load(path, &lo, p, err, sizeof(err))) {

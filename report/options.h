@@ -24,7 +24,7 @@ enum wp_opts_group {
 	WP_OPTS_FILTER     = 1u << 1, /* -p, -t, -c */
 	WP_OPTS_KINDS      = 1u << 2, /* --on-cpu, --off-cpu */
 	WP_OPTS_UNIT       = 1u << 3, /* --unit */
-	WP_OPTS_SYMBOLS    = 1u << 4, /* --symfs, --no-inline */
+	WP_OPTS_SYMBOLS    = 1u << 4, /* --symfs, --no-inline, --no-stored-names */
 	WP_OPTS_CALIBRATE  = 1u << 5, /* --no-calibrate */
 	WP_OPTS_PER_THREAD = 1u << 6, /* --per-thread */
 	WP_OPTS_SVG        = 1u << 7, /* --title, --inverted, --width, --min-width */
@@ -43,6 +43,7 @@ struct wp_opts {
 	bool unit_set;
 	const char *symfs;
 	bool no_inline, no_calibrate, per_thread;
+	bool no_stored_names;      /* names from the files here only */
 	const char *title;
 	bool inverted;
 	unsigned int width;        /* 0: the format's default */

@@ -193,6 +193,7 @@ const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p);
 struct wp_resolve_opts {
 	const char *symfs; /* look binaries up under this root (NULL: /) */
 	bool no_inline;    /* one frame per address: no inlined functions */
+	bool no_stored_names; /* ignore SYMBOL/SRCLINE records: files here only */
 };
 
 /* Resolve every group's frames and comm. 0 or -ENOMEM. Call once. */

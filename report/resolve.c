@@ -663,7 +663,8 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 	p->sym = wp_symbolizer__new(&so);
 	/* kernel frames, then user frames with their inline chains */
 	r.scratch = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX + 1) * sizeof(*r.scratch));
-	if (!p->sym || !r.scratch || wp_embedded__attach(p->emb, p, p->sym))
+	if (!p->sym || !r.scratch ||
+	    wp_embedded__attach(p->emb, p, opts && opts->no_stored_names ? NULL : p->sym))
 		goto out;
 	sort_ksyms(p);
 	if (build_address_spaces(&r))

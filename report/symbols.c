@@ -977,6 +977,13 @@ bool wp_dso__has_embedded(const struct wp_dso *d)
 	return has_embedded(d);
 }
 
+bool wp_dso__has_dwarf(struct wp_dso *d)
+{
+	if (!d->loaded)
+		dso_load(d);
+	return d->usable && (d->dw_in_main || d->dw_path);
+}
+
 /* ---- names stored in the recording ------------------------------------ */
 
 int wp_dso__add_embedded_sym(struct wp_dso *d, const struct wp_esym *sym)
@@ -1197,6 +1204,7 @@ static struct wp_dwarf *dso_dwarf(struct wp_dso *d)
 			   : open(d->dw_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
+	pr_debug("%s: reading DWARF from %s", d->path, d->dw_in_main ? d->path : d->dw_path);
 	d->dw = wp_dwarf__open(fd, d->owner->symfs);
 	if (!d->dw)
 		pr_debug("%s: cannot read its DWARF", d->path);
@@ -1219,8 +1227,22 @@ size_t wp_dso__lookup_frames(struct wp_dso *d, uint64_t file_off, struct wp_srcf
 	if (max > WP_INLINE_MAX)
 		max = WP_INLINE_MAX;
 	have_sym = wp_dso__lookup(d, file_off, &sym);
-	dw = embedded_first(d) && embedded_line(d, file_off) ? NULL : dso_dwarf(d);
-	if (dw && off_to_vaddr(d, file_off, &vaddr) == 0) {
+	/*
+	 * A chain stored for this address was read from DWARF of this very
+	 * build (a stored record never applies to another build-id): it is
+	 * what the DWARF here would say, without opening and decompressing
+	 * the debug file (tens of milliseconds for libc's).
+	 */
+	el = has_embedded(d) ? embedded_line(d, file_off) : NULL;
+	if (el) {
+		n = el->n < max ? el->n : max;
+		memcpy(out, d->eframes + el->off, n * sizeof(*out));
+		/* cut like wp_dwarf__lookup(): the outermost frame stays last */
+		if (n < el->n)
+			out[n - 1] = d->eframes[el->off + el->n - 1];
+		for (i = 0; i < n; i++)
+			out[i].inlined = i + 1 < n;
+	} else if ((dw = dso_dwarf(d)) && off_to_vaddr(d, file_off, &vaddr) == 0) {
 		n = wp_dwarf__lookup(dw, vaddr, df, max);
 		for (i = 0; i < n; i++) {
 			out[i].name = df[i].name;
@@ -1228,11 +1250,6 @@ size_t wp_dso__lookup_frames(struct wp_dso *d, uint64_t file_off, struct wp_srcf
 			out[i].line = df[i].line;
 			out[i].inlined = i + 1 < n;
 		}
-	} else if (has_embedded(d) && (el = embedded_line(d, file_off))) {
-		n = el->n < max ? el->n : max;
-		memcpy(out, d->eframes + el->off, n * sizeof(*out));
-		for (i = 0; i < n; i++)
-			out[i].inlined = i + 1 < n;
 	}
 	if (n == 0) {
 		if (!have_sym)

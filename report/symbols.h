@@ -28,10 +28,12 @@
  *
  * Names stored in the recording (SYMBOL and SRCLINE records, added with
  * wp_dso__add_embedded_*) complete a binary that is missing, mismatched,
- * or has only .dynsym here: a binary with .symtab (or DWARF, for inline
- * chains) on this machine, with the recorded build-id, is preferred; then
- * the stored names; then .dynsym. With no build-id recorded the stored
- * names come first (they were read from the very file that was mapped).
+ * or has only .dynsym here: a binary with .symtab on this machine, with
+ * the recorded build-id, is preferred; then the stored names; then
+ * .dynsym. With no build-id recorded the stored names come first (they
+ * were read from the very file that was mapped). A stored inline chain
+ * is used whenever there is one for the address: it was read from the
+ * DWARF of this very build, and the DWARF here is then never opened.
  * See docs/symbols.md.
  */
 #ifndef WP_REPORT_SYMBOLS_H
@@ -159,6 +161,9 @@ const char *wp_dso_state__name(enum wp_dso_state st);
 const char *wp_dso__build_id_hex(const struct wp_dso *d, char *buf);
 /* True when names stored in the recording are attached. */
 bool wp_dso__has_embedded(const struct wp_dso *d);
+/* True when this machine has DWARF for the binary (loads the DSO if needed;
+ * the DWARF itself is not read). */
+bool wp_dso__has_dwarf(struct wp_dso *d);
 
 /* Machine code of a function, read from the binary itself. */
 struct wp_code {

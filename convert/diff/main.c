@@ -654,6 +654,8 @@ static void usage(FILE *f)
 "      --per-thread     per thread: stacks rooted at comm-TID, functions per thread\n"
 "      --symfs DIR      look for binaries under DIR\n"
 "      --no-inline      recordings: no frames for inlined functions\n"
+"      --no-stored-names\n"
+"                       recordings: names from the files here only\n"
 "      --title TEXT     svg: the graph's title\n"
 "      --inverted       svg: icicle graph\n"
 "      --width PX       svg: image width (default: 1200)\n"
