@@ -28,6 +28,7 @@ struct wp_convert_ctx {
 	unsigned int width;             /* svg: image width in pixels (0: 1200) */
 	double min_width;               /* svg: omit frames narrower (px; <0: 0.1) */
 	bool merge;                     /* speedscope: one profile for all threads */
+	bool lines;                     /* speedscope: a frame per function and line */
 	bool per_thread;                /* folded: root stacks at "comm-TID" */
 };
 

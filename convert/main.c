@@ -37,6 +37,7 @@ struct convert_opts {
 	const char *output;
 	const struct format *format;
 	bool merge;         /* --merge (speedscope) */
+	bool lines;         /* --lines (speedscope) */
 };
 
 static void usage(FILE *f)
@@ -74,6 +75,7 @@ static void usage(FILE *f)
 "      --width PX       svg: image width (default: 1200)\n"
 "      --min-width PX   svg: leave out frames narrower than PX (default: 0.1)\n"
 "      --merge          speedscope: one profile for all threads\n"
+"      --lines          speedscope: a frame per function and source line\n"
 "  -v, --verbose        more diagnostics (repeatable)\n"
 "  -q, --quiet          errors only\n"
 "  -h, --help           this help\n"
@@ -132,7 +134,7 @@ static int spool_stdin(char *path, size_t len, int *fd)
 }
 
 /* wp-convert's own options (the shared ones: report/options.c). */
-enum { OPT_MERGE = 256 };
+enum { OPT_MERGE = 256, OPT_LINES };
 
 static int own_option(void *tool, int c, const char *arg)
 {
@@ -155,6 +157,9 @@ static int own_option(void *tool, int c, const char *arg)
 	case OPT_MERGE:
 		o->merge = true;
 		return 0;
+	case OPT_LINES:
+		o->lines = true;
+		return 0;
 	default:
 		return WP_OPTS_UNKNOWN;
 	}
@@ -166,6 +171,7 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "lines", no_argument, NULL, OPT_LINES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ret;
@@ -285,6 +291,7 @@ static int cmd_convert(int argc, char **argv)
 	ctx.width = o.common.width;
 	ctx.min_width = o.common.min_width;
 	ctx.merge = o.merge;
+	ctx.lines = o.lines;
 	ret = write_output(&o, &ctx);
 out:
 	if (spool_fd >= 0)

@@ -13,11 +13,15 @@
  *                off-CPU group's leaf is its "[off-cpu:REASON]" frame),
  *                values per type, labels pid, tid (numbers), thread (name)
  *                and kind (on-cpu / off-cpu)
- *   location     one per distinct (inlined frames..., frame) run of a stack:
- *                line[] holds their functions, inlined callee first and
- *                the function they are inlined into last (the resolver's
- *                WP_FRAME_INLINED frames); no address (function level)
- *   function     name, system_name, filename (the binary)
+ *   location     one per distinct (inlined frames..., frame) run of a stack
+ *                and its source lines: line[] holds their functions,
+ *                inlined callee first and the function they are inlined
+ *                into last (the resolver's WP_FRAME_INLINED frames), each
+ *                with its line (the address's line for the first, the
+ *                inlined call's for the next ones) where DWARF or the
+ *                recording gave it; no address
+ *   function     name, system_name, filename (the source file where known,
+ *                else the binary); no start_line (not recorded)
  *   mapping      one per binary the frames name: range, offset, path and
  *                build-id of its first recorded mapping; has_functions set
  *                so pprof does not try to symbolize again; mapping 1 is
@@ -133,9 +137,9 @@ struct pprof {
 	uint32_t *mapping_of; /* frame id -> mapping id (0: none) */
 	uint64_t *used;       /* frame ids used, in first-use order */
 	size_t nused, used_cap;
-	/* locations: runs of frame ids (inlined first), by id - 1 */
-	uint32_t *loc_frames;
-	size_t nloc_frames, loc_frames_cap;
+	/* locations: runs of (frame id, source position) (inlined first), by id - 1 */
+	uint32_t *loc_frames, *loc_pos;
+	size_t nloc_frames, loc_frames_cap, loc_pos_cap;
 	uint32_t *loc_off, *loc_n;
 	size_t nlocs, loc_off_cap, loc_n_cap;
 	struct wp_map loc_index; /* hash of the run -> location index (probed) */
@@ -145,6 +149,7 @@ struct pprof {
 	struct wp_map mod_index; /* hash(module) -> mapping index (probed) */
 	double period_ns;
 	bool inline_locs; /* some location has inlined frames */
+	bool lines;       /* some location has a line number */
 	uint64_t value_cap; /* INT64_MAX / samples */
 	bool oom;
 };
@@ -193,20 +198,27 @@ static uint32_t function(struct pprof *pp, uint32_t frame)
 	return pp->loc_of[frame];
 }
 
-/* Location id of a run of frames (inlined ones first), made on first use. */
-static uint32_t location(struct pprof *pp, const uint32_t *fr, size_t n)
+/* Location id of a run of frames (inlined ones first) at source positions
+ * pos (NULL: none), made on first use. */
+static uint32_t location(struct pprof *pp, const uint32_t *fr, const uint32_t *pos, size_t n)
 {
-	uint64_t h = wp_hash_bytes(fr, n * sizeof(*fr), 0x10c), idx;
+	static const uint32_t nopos[1];
+	uint64_t h, idx;
 	size_t i;
 
+	if (!pos) /* a tag frame: n is 1 */
+		pos = nopos;
+	h = wp_hash_bytes(pos, n * sizeof(*pos), wp_hash_bytes(fr, n * sizeof(*fr), 0x10c));
 	for (;; h = wp_hash64(h + 1)) {
 		if (!wp_map__get(&pp->loc_index, h, &idx))
 			break;
 		if (pp->loc_n[idx] == n &&
-		    memcmp(pp->loc_frames + pp->loc_off[idx], fr, n * sizeof(*fr)) == 0)
+		    memcmp(pp->loc_frames + pp->loc_off[idx], fr, n * sizeof(*fr)) == 0 &&
+		    memcmp(pp->loc_pos + pp->loc_off[idx], pos, n * sizeof(*pos)) == 0)
 			return (uint32_t)idx + 1;
 	}
 	if (WP_GROW(pp->loc_frames, pp->loc_frames_cap, pp->nloc_frames + n) ||
+	    WP_GROW(pp->loc_pos, pp->loc_pos_cap, pp->nloc_frames + n) ||
 	    WP_GROW(pp->loc_off, pp->loc_off_cap, pp->nlocs + 1) ||
 	    WP_GROW(pp->loc_n, pp->loc_n_cap, pp->nlocs + 1) ||
 	    wp_map__put(&pp->loc_index, h, pp->nlocs)) {
@@ -214,8 +226,13 @@ static uint32_t location(struct pprof *pp, const uint32_t *fr, size_t n)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
+		const struct wp_srcpos *sp = wp_profile__srcpos(pp->p, pos[i]);
+
 		function(pp, fr[i]);
 		pp->loc_frames[pp->nloc_frames + i] = fr[i];
+		pp->loc_pos[pp->nloc_frames + i] = pos[i];
+		if (sp && sp->line)
+			pp->lines = true;
 	}
 	pp->loc_off[pp->nlocs] = (uint32_t)pp->nloc_frames;
 	pp->loc_n[pp->nlocs] = (uint32_t)n;
@@ -247,6 +264,7 @@ static void label(struct pprof *pp, const char *key, const char *str, int64_t nu
 static void write_sample(struct pprof *pp, const struct wp_group *g)
 {
 	const uint32_t *fr = wp_profile__group_frames(pp->p, g);
+	const uint32_t *pos = wp_profile__group_positions(pp->p, g);
 	uint32_t tag = wp_conv_tag_frame(pp->c, g), k;
 	uint64_t v[NVALUES] = { 0 };
 
@@ -261,7 +279,7 @@ static void write_sample(struct pprof *pp, const struct wp_group *g)
 	/* location_id: packed, leaf first */
 	wpd_buf__reset(&pp->packed);
 	if (tag != UINT32_MAX)
-		wpd_buf__put_varint(&pp->packed, location(pp, &tag, 1));
+		wpd_buf__put_varint(&pp->packed, location(pp, &tag, NULL, 1));
 	for (k = 0; k < g->nframes;) {
 		uint32_t start = k;
 
@@ -269,7 +287,8 @@ static void write_sample(struct pprof *pp, const struct wp_group *g)
 		while (k + 1 < g->nframes &&
 		       (wp_profile__frame(pp->p, fr[k])->flags & WP_FRAME_INLINED))
 			k++;
-		wpd_buf__put_varint(&pp->packed, location(pp, fr + start, k - start + 1));
+		wpd_buf__put_varint(&pp->packed,
+				    location(pp, fr + start, pos + start, k - start + 1));
 		k++;
 	}
 	if (pp->packed.len)
@@ -368,6 +387,8 @@ static void write_mappings(struct pprof *pp, uint32_t main_mapping)
 			pb_u64(&pp->msg, 5, (uint64_t)str_idz(&pp->st, mod));
 		}
 		pb_bool(&pp->msg, 7, true); /* has_functions */
+		pb_bool(&pp->msg, 8, pp->lines); /* has_filenames */
+		pb_bool(&pp->msg, 9, pp->lines); /* has_line_numbers */
 		pb_bool(&pp->msg, 10, pp->inline_locs); /* has_inline_frames */
 		pb_msg(&pp->prof, 3, &pp->msg);
 	}
@@ -379,6 +400,7 @@ static void write_locations(struct pprof *pp, uint32_t main_mapping)
 
 	for (i = 0; i < pp->nlocs; i++) {
 		const uint32_t *fr = pp->loc_frames + pp->loc_off[i];
+		const uint32_t *pos = pp->loc_pos + pp->loc_off[i];
 		uint32_t n = pp->loc_n[i], k;
 		uint32_t m = pp->mapping_of[fr[n - 1]];
 
@@ -391,8 +413,12 @@ static void write_locations(struct pprof *pp, uint32_t main_mapping)
 		pb_u64(&pp->msg, 2, m);
 		/* Line: inlined callees first, the function they are in last */
 		for (k = 0; k < n; k++) {
+			const struct wp_srcpos *sp = wp_profile__srcpos(pp->p, pos[k]);
+
 			wpd_buf__reset(&pp->sub);
 			pb_u64(&pp->sub, 1, pp->loc_of[fr[k]]);
+			if (sp)
+				pb_u64(&pp->sub, 2, sp->line);
 			pb_msg(&pp->msg, 4, &pp->sub);
 		}
 		pb_msg(&pp->prof, 4, &pp->msg);
@@ -405,7 +431,9 @@ static void write_locations(struct pprof *pp, uint32_t main_mapping)
 		pb_u64(&pp->msg, 1, i + 1);
 		pb_u64(&pp->msg, 2, (uint64_t)str_idz(&pp->st, name));
 		pb_u64(&pp->msg, 3, (uint64_t)str_idz(&pp->st, name));
-		if (fr->module[0])
+		if (fr->file)
+			pb_u64(&pp->msg, 4, (uint64_t)str_idz(&pp->st, fr->file));
+		else if (fr->module[0])
 			pb_u64(&pp->msg, 4, (uint64_t)str_idz(&pp->st, fr->module));
 		pb_msg(&pp->prof, 5, &pp->msg);
 	}
@@ -513,6 +541,7 @@ out:
 	free(pp.mapping_of);
 	free(pp.used);
 	free(pp.loc_frames);
+	free(pp.loc_pos);
 	free(pp.loc_off);
 	free(pp.loc_n);
 	wp_map__release(&pp.loc_index);

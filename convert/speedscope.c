@@ -3,9 +3,14 @@
  * wp-convert -f speedscope: speedscope's file format
  * (https://www.speedscope.app/file-format-schema.json).
  *
- *   shared.frames  every frame of the profile ({name, file: the binary}),
- *                  then the off-CPU pseudo frames "[off-cpu:REASON]",
- *                  "[unknown stack]" and, with --merge, thread names
+ *   shared.frames  every function of the profile ({name, file}: file is
+ *                  its source file where DWARF or the recording say, else
+ *                  its binary), or with --lines every (function, source
+ *                  line) of the stacks ({name, file, line}: the line the
+ *                  function was at: the sample's for the innermost frame,
+ *                  the call's for its callers), then the off-CPU pseudo
+ *                  frames "[off-cpu:REASON]", "[unknown stack]" and, with
+ *                  --merge, thread names
  *   profiles       one "sampled" profile per thread (pid, tid order), or
  *                  one for all threads with --merge (thread name as the
  *                  root frame), unit nanoseconds. Samples are runs in
@@ -39,6 +44,10 @@ struct ss {
 	struct wp_timeline t;
 	FILE *out;
 	uint32_t nf;          /* profile frames: indexes 0 .. nf - 1 */
+	/* --lines: frame k is (lf_frame[k], lf_pos[k]); index by frame << 32 | pos */
+	uint32_t *lf_frame, *lf_pos;
+	size_t nlf, lf_frame_cap, lf_pos_cap;
+	struct wp_map lf_index;
 	uint32_t reason_base; /* nf: the reason frames */
 	uint32_t unknown;     /* "[unknown stack]" */
 	/* --merge: thread names as frames, from unknown + 1 on */
@@ -85,11 +94,57 @@ static int comm_frame(struct ss *s, const char *comm, uint32_t *id)
 	return 0;
 }
 
+/* --lines: the speedscope frame of a frame at a source position, made if
+ * new (before any index is written: the pseudo frames come after them). */
+static int line_frame(struct ss *s, uint32_t frame, uint32_t pos, uint32_t *id)
+{
+	uint64_t key = (uint64_t)frame << 32 | pos, v;
+
+	if (wp_map__get(&s->lf_index, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (s->nlf >= UINT32_MAX / 2 || WP_GROW(s->lf_frame, s->lf_frame_cap, s->nlf + 1) ||
+	    WP_GROW(s->lf_pos, s->lf_pos_cap, s->nlf + 1) ||
+	    wp_map__put(&s->lf_index, key, s->nlf))
+		return -ENOMEM;
+	s->lf_frame[s->nlf] = frame;
+	s->lf_pos[s->nlf] = pos;
+	*id = (uint32_t)s->nlf++;
+	return 0;
+}
+
+/* --lines: every (frame, position) of the selected runs, in first-use order. */
+static int line_frames(struct ss *s)
+{
+	size_t i, j;
+	uint32_t k, id;
+
+	for (i = 0; i < s->t.n; i++) {
+		const struct tl_thread *th = &s->t.threads[i];
+
+		for (j = 0; j < th->n; j++) {
+			const struct wp_group g = { .frames_off = th->runs[j].frames_off };
+			const uint32_t *fr = wp_profile__group_frames(s->p, &g);
+			const uint32_t *pos = wp_profile__group_positions(s->p, &g);
+
+			if (!th->runs[j].weight)
+				continue;
+			for (k = th->runs[j].nframes; k > 0; k--)
+				if (line_frame(s, fr[k - 1], pos[k - 1], &id))
+					return -ENOMEM;
+		}
+	}
+	s->nf = (uint32_t)s->nlf;
+	return 0;
+}
+
 static int write_run(struct ss *s, const struct tl_thread *th, const struct tl_run *r,
 		     bool first)
 {
-	const uint32_t *fr = wp_profile__group_frames(s->p, &(struct wp_group){
-		.frames_off = r->frames_off });
+	const struct wp_group g = { .frames_off = r->frames_off };
+	const uint32_t *fr = wp_profile__group_frames(s->p, &g);
+	const uint32_t *pos = wp_profile__group_positions(s->p, &g);
 	FILE *f = s->out;
 	bool sep = false;
 	uint32_t k, id;
@@ -112,9 +167,12 @@ static int write_run(struct ss *s, const struct tl_thread *th, const struct tl_r
 		sep = true;
 	}
 	for (k = r->nframes; k > 0; k--) {
+		id = fr[k - 1];
+		if (s->c->lines && line_frame(s, fr[k - 1], pos[k - 1], &id))
+			return -ENOMEM;
 		if (sep)
 			putc(',', f);
-		put_u(f, fr[k - 1]);
+		put_u(f, id);
 		sep = true;
 	}
 	if (r->kind != TL_ONCPU) {
@@ -229,7 +287,8 @@ static int write_merged(struct ss *s)
 	return 0;
 }
 
-static void write_frame(FILE *f, const char *name, const char *file, bool first)
+static void write_frame(FILE *f, const char *name, const char *file, uint32_t line,
+			bool first)
 {
 	if (!first)
 		putc(',', f);
@@ -238,6 +297,10 @@ static void write_frame(FILE *f, const char *name, const char *file, bool first)
 	if (file && file[0]) {
 		fputs(",\"file\":", f);
 		put_str(f, file);
+	}
+	if (line) {
+		fputs(",\"line\":", f);
+		put_u(f, line);
 	}
 	putc('}', f);
 }
@@ -258,11 +321,13 @@ int wp_convert_speedscope(struct wp_convert_ctx *c)
 	int ret;
 
 	s.nf = (uint32_t)wp_profile__nframes(s.p);
-	s.reason_base = s.nf;
-	s.unknown = s.nf + NREASONS;
 	ret = wp_timeline__build(&s.t, c);
+	if (!ret && c->lines)
+		ret = line_frames(&s);
 	if (ret)
 		goto out;
+	s.reason_base = s.nf;
+	s.unknown = s.nf + NREASONS;
 	if (!s.t.events)
 		pr_warn("%s: no samples selected: the profile is empty", c->input);
 	for (i = 1; i < s.t.n; i++)
@@ -286,19 +351,24 @@ int wp_convert_speedscope(struct wp_convert_ctx *c)
 		goto out;
 	fputs("],\"shared\":{\"frames\":[", f);
 	for (k = 0; k < s.nf; k++) {
-		const struct wp_frame *fr = wp_profile__frame(s.p, k);
+		const struct wp_frame *fr = wp_profile__frame(s.p, c->lines ? s.lf_frame[k] : k);
+		const struct wp_srcpos *sp = c->lines ? wp_profile__srcpos(s.p, s.lf_pos[k]) : NULL;
+		const char *file = sp && sp->file ? sp->file : fr->file ? fr->file : fr->module;
 
-		write_frame(f, fr->name, fr->module, k == 0);
+		write_frame(f, fr->name, file, sp ? sp->line : 0, k == 0);
 	}
 	for (k = 0; k < NREASONS; k++)
-		write_frame(f, wp_timeline_reason_frame(k), NULL, s.nf == 0 && k == 0);
-	write_frame(f, "[unknown stack]", NULL, false);
+		write_frame(f, wp_timeline_reason_frame(k), NULL, 0, s.nf == 0 && k == 0);
+	write_frame(f, "[unknown stack]", NULL, 0, false);
 	for (i = 0; i < s.ncomms; i++)
-		write_frame(f, s.comms[i], NULL, false);
+		write_frame(f, s.comms[i], NULL, 0, false);
 	fputs("]}}\n", f);
 	ret = fflush(f) || ferror(f) ? -EIO : 0;
 out:
 	wp_timeline__release(&s.t);
+	free(s.lf_frame);
+	free(s.lf_pos);
+	wp_map__release(&s.lf_index);
 	free(s.comms);
 	wp_map__release(&s.comm_index);
 	return ret;

@@ -1230,6 +1230,8 @@ void wp_profile__free(struct wp_profile *p)
 	wp_arena__release(&p->fstrs);
 	free(p->frames);
 	free(p->frame_ids);
+	free(p->frame_pos);
+	free(p->srcpos);
 	wp_symbolizer__free(p->sym);
 	wp_embedded__free(p->emb);
 	prof_unwind_free(p->unw);
@@ -1402,4 +1404,15 @@ size_t wp_profile__nframes(const struct wp_profile *p)
 const struct wp_frame *wp_profile__frame(const struct wp_profile *p, uint32_t id)
 {
 	return &p->frames[id];
+}
+
+const uint32_t *wp_profile__group_positions(const struct wp_profile *p,
+					    const struct wp_group *g)
+{
+	return p->frame_pos + g->frames_off;
+}
+
+const struct wp_srcpos *wp_profile__srcpos(const struct wp_profile *p, uint32_t id)
+{
+	return id && id <= p->nsrcpos ? &p->srcpos[id - 1] : NULL;
 }

@@ -102,6 +102,13 @@ struct wp_frame {
 	const char *name;   /* raw bytes, NUL-terminated: escape for output */
 	const char *module; /* binary basename, "[kernel.kallsyms]", "[mod]", or "" */
 	uint32_t flags;     /* WP_FRAME_* */
+	const char *file;   /* source file of its code (DWARF, first seen), NULL unknown */
+};
+
+/* A source position: the line a frame of a stack was at. */
+struct wp_srcpos {
+	const char *file; /* NULL unknown */
+	uint32_t line;    /* 0 unknown */
 };
 
 /* One aggregated group of events. */
@@ -206,6 +213,17 @@ const uint32_t *wp_profile__group_frames(const struct wp_profile *p,
 					 const struct wp_group *g);
 size_t wp_profile__nframes(const struct wp_profile *p);
 const struct wp_frame *wp_profile__frame(const struct wp_profile *p, uint32_t id);
+/*
+ * The source positions of a resolved group's frames, parallel to
+ * wp_profile__group_frames(): the innermost frame of an address is at the
+ * address's line, a frame an inlined one is in at the inlined call's line,
+ * and a caller at the line of its call. Ids for wp_profile__srcpos(), 0
+ * unknown (kernel, JIT and pseudo frames, --no-inline, no DWARF).
+ */
+const uint32_t *wp_profile__group_positions(const struct wp_profile *p,
+					    const struct wp_group *g);
+/* Position id (>= 1) -> file and line; NULL for 0 or out of range. */
+const struct wp_srcpos *wp_profile__srcpos(const struct wp_profile *p, uint32_t id);
 
 /* ---- machine-code level (wp-report --annotate) ---- */
 

@@ -126,6 +126,10 @@ struct wp_profile {
 	size_t nframes, frames_cap;
 	uint32_t *frame_ids;     /* resolved stacks, leaf first */
 	size_t nframe_ids, frame_ids_cap;
+	uint32_t *frame_pos;     /* parallel to frame_ids: srcpos id, 0 none */
+	size_t frame_pos_cap;
+	struct wp_srcpos *srcpos; /* id - 1 */
+	size_t nsrcpos;
 	struct wp_symbolizer *sym;
 	struct wp_embedded *emb; /* embedded.c: JITSYM, SYMBOL, SRCLINE as read */
 	struct prof_unwind *unw; /* unwind_load.c: USTACK_DUMP records, NULL if none */

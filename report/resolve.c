@@ -45,6 +45,11 @@
 
 struct frame_int {
 	uint32_t name_off, module_off, flags;
+	uint32_t file_off1; /* its source file in fstrs + 1, 0 unknown */
+};
+
+struct pos_int {
+	uint32_t file_off1, line;
 };
 
 struct rstack {
@@ -61,6 +66,11 @@ struct resolver {
 	bool no_inline;
 	uint32_t *chains;  /* user_cache's frame id lists */
 	size_t nchains, chains_cap;
+	uint32_t *chains_pos; /* and their source positions */
+	size_t chains_pos_cap;
+	struct pos_int *pints; /* source positions: id - 1 */
+	size_t npints, pints_cap;
+	struct wp_map pos_index;
 	struct wp_map jit_cache;
 	/* frames */
 	struct frame_int *fints;
@@ -72,6 +82,7 @@ struct resolver {
 	uint32_t unknown_user, no_stack, unknown_stack; /* + 1; 0: not made */
 	uint32_t truncated;                            /* likewise */
 	uint32_t *scratch; /* one resolved stack */
+	uint32_t *scratch_pos; /* its source positions */
 };
 
 /* ---- frames ----------------------------------------------------------- */
@@ -109,6 +120,7 @@ static int intern(struct resolver *r, const char *name, size_t nlen,
 		return -ENOMEM;
 	f = &r->fints[r->nfints];
 	f->flags = flags;
+	f->file_off1 = 0;
 	if (wp_arena__add(&p->fstrs, name, nlen, &f->name_off) ||
 	    wp_arena__add(&p->fstrs, mod, mlen, &f->module_off) ||
 	    wp_map__put(&r->frame_index, h, r->nfints))
@@ -393,6 +405,51 @@ static int unresolved_frame(struct resolver *r, struct wp_dso *d, uint64_t off,
 		      WP_FRAME_UNRESOLVED | flags, id);
 }
 
+/* The id of a source position (0: unknown), made if new; the frame it
+ * is a position of takes its file if it has none yet. 0 or -ENOMEM. */
+static int srcpos(struct resolver *r, const char *file, uint32_t line, uint32_t frame,
+		  uint32_t *id)
+{
+	struct wp_profile *p = r->p;
+	size_t flen = file ? strlen(file) : 0;
+	uint64_t h, idx;
+	uint32_t off;
+
+	*id = 0;
+	if (!flen && !line)
+		return 0;
+	h = wp_hash_bytes(file ? file : "", flen, 0x5a11ull ^ line);
+	for (;; h = wp_hash64(h + 1)) {
+		const struct pos_int *q;
+		const char *qf;
+
+		if (!wp_map__get(&r->pos_index, h, &idx))
+			break;
+		q = &r->pints[idx];
+		qf = q->file_off1 ? wp_arena__str(&p->fstrs, q->file_off1 - 1) : "";
+		if (q->line == line && strlen(qf) == flen && memcmp(qf, file ? file : "", flen) == 0) {
+			*id = (uint32_t)idx + 1;
+			goto frame_file;
+		}
+	}
+	if (r->npints >= UINT32_MAX - 1 || WP_GROW(r->pints, r->pints_cap, r->npints + 1))
+		return -ENOMEM;
+	r->pints[r->npints].line = line;
+	r->pints[r->npints].file_off1 = 0;
+	if (flen) {
+		if (wp_arena__add(&p->fstrs, file, flen, &off))
+			return -ENOMEM;
+		r->pints[r->npints].file_off1 = off + 1;
+	}
+	if (wp_map__put(&r->pos_index, h, r->npints))
+		return -ENOMEM;
+	*id = (uint32_t)++r->npints;
+frame_file:
+	if (!r->fints[frame].file_off1)
+		r->fints[frame].file_off1 = r->pints[*id - 1].file_off1;
+	return 0;
+}
+
 static int named_frame(struct resolver *r, struct wp_dso *d, const char *raw,
 		       uint32_t flags, uint32_t *id)
 {
@@ -403,14 +460,16 @@ static int named_frame(struct resolver *r, struct wp_dso *d, const char *raw,
 	return ret;
 }
 
-/* The frames of one looked-up file offset of d into out: their count. */
+/* The frames of one looked-up file offset of d into out, their source
+ * positions into pos: their count. */
 static int dso_frames(struct resolver *r, struct wp_dso *d, uint64_t off, uint32_t *out,
-		      uint32_t *n)
+		      uint32_t *pos, uint32_t *n)
 {
 	struct wp_srcframe fr[WP_INLINE_MAX];
 	struct wp_sym sym;
 	size_t k, i;
 
+	pos[0] = 0;
 	if (r->no_inline) {
 		*n = 1;
 		if (wp_dso__lookup(d, off, &sym) == 1)
@@ -427,6 +486,8 @@ static int dso_frames(struct resolver *r, struct wp_dso *d, uint64_t off, uint32
 		int ret = fr[i].name ? named_frame(r, d, fr[i].name, flags, &out[i])
 				     : unresolved_frame(r, d, off, flags, &out[i]);
 
+		if (!ret)
+			ret = srcpos(r, fr[i].file, fr[i].line, out[i], &pos[i]);
 		if (ret)
 			return ret;
 	}
@@ -434,9 +495,10 @@ static int dso_frames(struct resolver *r, struct wp_dso *d, uint64_t off, uint32
 	return 0;
 }
 
-/* The frames of a user address, innermost first, at out; *n of them. */
+/* The frames of a user address, innermost first, at out (their source
+ * positions at pos); *n of them. */
 static int user_frames(struct resolver *r, uint32_t as, uint64_t addr, uint32_t *out,
-		       uint32_t *n)
+		       uint32_t *pos, uint32_t *n)
 {
 	struct prof_mmap *m = map_find(r, as, addr);
 	struct wp_dso *d;
@@ -445,6 +507,7 @@ static int user_frames(struct resolver *r, uint32_t as, uint64_t addr, uint32_t 
 	int ret;
 
 	*n = 1;
+	pos[0] = 0;
 	if (!m || map_anon(r, m)) {
 		ret = jit_frame(r, as, addr, out);
 		if (ret)
@@ -462,14 +525,17 @@ static int user_frames(struct resolver *r, uint32_t as, uint64_t addr, uint32_t 
 	if (cacheable && wp_map__get(&r->user_cache, key, &v)) {
 		*n = (uint32_t)(v & ((1u << CHAIN_BITS) - 1));
 		memcpy(out, r->chains + (v >> CHAIN_BITS), *n * sizeof(*out));
+		memcpy(pos, r->chains_pos + (v >> CHAIN_BITS), *n * sizeof(*pos));
 		return 0;
 	}
-	ret = dso_frames(r, d, off, out, n);
+	ret = dso_frames(r, d, off, out, pos, n);
 	if (ret || !cacheable)
 		return ret;
-	if (WP_GROW(r->chains, r->chains_cap, r->nchains + *n))
+	if (WP_GROW(r->chains, r->chains_cap, r->nchains + *n) ||
+	    WP_GROW(r->chains_pos, r->chains_pos_cap, r->nchains + *n))
 		return -ENOMEM;
 	memcpy(r->chains + r->nchains, out, *n * sizeof(*out));
+	memcpy(r->chains_pos + r->nchains, pos, *n * sizeof(*pos));
 	v = ((uint64_t)r->nchains << CHAIN_BITS) | *n;
 	r->nchains += *n;
 	return wp_map__put(&r->user_cache, key, v);
@@ -491,9 +557,11 @@ static int push_frames(struct resolver *r, size_t n, struct rstack *out)
 	struct wp_profile *p = r->p;
 
 	if (p->nframe_ids + n > UINT32_MAX ||
-	    WP_GROW(p->frame_ids, p->frame_ids_cap, p->nframe_ids + n + 1)) /* never NULL */
+	    WP_GROW(p->frame_ids, p->frame_ids_cap, p->nframe_ids + n + 1) || /* never NULL */
+	    WP_GROW(p->frame_pos, p->frame_pos_cap, p->nframe_ids + n + 1))
 		return -ENOMEM;
 	memcpy(p->frame_ids + p->nframe_ids, r->scratch, n * sizeof(*r->scratch));
+	memcpy(p->frame_pos + p->nframe_ids, r->scratch_pos, n * sizeof(*r->scratch_pos));
 	out->off = (uint32_t)p->nframe_ids;
 	out->n = (uint32_t)n;
 	p->nframe_ids += n;
@@ -515,6 +583,7 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 	for (i = 0; i < st->nkernel; i++) {
 		uint64_t a = ips[i] - (i > 0 && ips[i]);
 
+		r->scratch_pos[n] = 0;
 		if (kernel_frame(r, a, &r->scratch[n++]))
 			return -ENOMEM;
 	}
@@ -523,12 +592,13 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 		uint64_t a = u[i] - (i > 0 && u[i]);
 		uint32_t k;
 
-		if (user_frames(r, as, a, &r->scratch[n], &k))
+		if (user_frames(r, as, a, &r->scratch[n], &r->scratch_pos[n], &k))
 			return -ENOMEM;
 		n += k;
 	}
 	/* a user stack cut short (unwinding stopped, frame limit) says so
 	 * at its outermost end, rather than look like a whole one */
+	r->scratch_pos[n] = 0;
 	if ((st->flags & WPD_STACK_USER_TRUNCATED) &&
 	    fixed_frame(r, &r->truncated, "[truncated]", "", WP_FRAME_PSEUDO, &r->scratch[n++]))
 		return -ENOMEM;
@@ -568,6 +638,7 @@ static int pseudo_stack(struct resolver *r, uint32_t *slot, const char *name,
 {
 	if (fixed_frame(r, slot, name, "", WP_FRAME_PSEUDO, &r->scratch[0]))
 		return -ENOMEM;
+	r->scratch_pos[0] = 0;
 	out->nkernel = 0;
 	return push_frames(r, 1, out);
 }
@@ -637,6 +708,9 @@ static void resolver_release(struct resolver *r)
 	free(r->as_maps);
 	free(r->as_pid);
 	free(r->chains);
+	free(r->chains_pos);
+	free(r->pints);
+	wp_map__release(&r->pos_index);
 	wp_map__release(&r->jit_cache);
 	free(r->fints);
 	wp_map__release(&r->frame_index);
@@ -645,6 +719,7 @@ static void resolver_release(struct resolver *r)
 	wp_map__release(&r->stack_cache);
 	free(r->rstacks);
 	free(r->scratch);
+	free(r->scratch_pos);
 }
 
 int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts)
@@ -663,7 +738,8 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 	p->sym = wp_symbolizer__new(&so);
 	/* kernel frames, then user frames with their inline chains */
 	r.scratch = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX + 1) * sizeof(*r.scratch));
-	if (!p->sym || !r.scratch ||
+	r.scratch_pos = malloc((WPD_STACK_MAX_FRAMES + USER_FRAMES_MAX + 1) * sizeof(*r.scratch_pos));
+	if (!p->sym || !r.scratch || !r.scratch_pos ||
 	    wp_embedded__attach(p->emb, p, opts && opts->no_stored_names ? NULL : p->sym))
 		goto out;
 	sort_ksyms(p);
@@ -684,8 +760,19 @@ int wp_profile__resolve(struct wp_profile *p, const struct wp_resolve_opts *opts
 		p->frames[i].name = wp_arena__str(&p->fstrs, r.fints[i].name_off);
 		p->frames[i].module = wp_arena__str(&p->fstrs, r.fints[i].module_off);
 		p->frames[i].flags = r.fints[i].flags;
+		p->frames[i].file = r.fints[i].file_off1
+				    ? wp_arena__str(&p->fstrs, r.fints[i].file_off1 - 1) : NULL;
 	}
 	p->nframes = r.nfints;
+	p->srcpos = calloc(r.npints ? r.npints : 1, sizeof(*p->srcpos));
+	if (!p->srcpos)
+		goto out;
+	for (i = 0; i < r.npints; i++) {
+		p->srcpos[i].file = r.pints[i].file_off1
+				    ? wp_arena__str(&p->fstrs, r.pints[i].file_off1 - 1) : NULL;
+		p->srcpos[i].line = r.pints[i].line;
+	}
+	p->nsrcpos = r.npints;
 	p->frames_cap = p->nframes;
 	p->resolved = true;
 	ret = 0;

@@ -35,6 +35,23 @@ is "$(rows)" "2.02s (67%) | 2.02s (67%) | fx_b
 2.02s (67%) | 0.00ns (<0.01%) | fx_a
 3.03s (100%) | 0.00ns (<0.01%) | fx_main" "Sandwich view: the expected frames, shares and times"
 cmp_ok "$(jget "$TMPD/c.json" '$d->{png}{colours}')" ">" 20 "the flame chart is drawn (screenshot)"
+# Source files and lines: each FX_FUNC of report_fixture.c is on its own
+# line, so every address of fx_b is at fx_b's line (its DWARF says so).
+fx_line() { grep -n "^FX_FUNC($1," "$WP_SRC/tests/unit/report_fixture.c" | cut -d: -f1; }
+FXC=tests/unit/report_fixture.c
+stack() { jget "$TMPD/c.json" 'join "\n", @{$d->{stack}}'; }
+is "$(stack)" "fx_b ($FXC)
+fx_a ($FXC)
+fx_main ($FXC)" "speedscope shows each frame's source file"
+wp-convert -f speedscope --lines -o "$TMPD/lines.json" "$FX/simple.wpd" 2>/dev/null
+ok "speedscope loads a --lines profile" client speedscope "$TMPD/lines.json"
+is "$(stack)" "fx_b ($FXC:$(fx_line fx_b))
+fx_a ($FXC:$(fx_line fx_a))
+fx_main ($FXC:$(fx_line fx_main))" "--lines: and its line (file:line of each frame as speedscope shows it)"
+is "$(rows)" "2.02s (67%) | 2.02s (67%) | fx_b
+1.01s (33%) | 1.01s (33%) | fx_c
+2.02s (67%) | 0.00ns (<0.01%) | fx_a
+3.03s (100%) | 0.00ns (<0.01%) | fx_main" "--lines: the same shares (one line per function here)"
 
 wp-convert -f speedscope -o "$TMPD/full.json" "$FX/full.wpd" 2>/dev/null
 ok "speedscope loads full.wpd's profiles" client speedscope "$TMPD/full.json"
@@ -148,7 +165,13 @@ like "$(cat "$TMPD/raw")" "pid:\[100\] tid:\[101\]" "labels: pid, tid"
 like "$(cat "$TMPD/raw")" "Mappings
 1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ [^ ]*/report_fixture.t [0-9a-f]{40} \[FN\]" \
 	"mapping 1 is the main binary, with range, offset, path and build-id"
-like "$(cat "$TMPD/raw")" "M=1 fx_b report_fixture.t" "locations map to the binary's mapping"
+like "$(cat "$TMPD/raw")" "M=1 fx_b $FXC:$(fx_line fx_b) s=0" \
+	"locations map to the binary's mapping, with the function's source file and the line"
+like "$(cat "$TMPD/raw")" "M=1 fx_main $FXC:$(fx_line fx_main) s=0" "every user frame has its line"
+is "$(go tool pprof -top -lines -symbolize=none "$TMPD/full.pb.gz" 2>/dev/null |
+	awk '/flat%/ { on = 1; next } on { print $2, $6, $7 }' | head -2)" \
+	"42.64% fx_b $FXC:$(fx_line fx_b)
+22.81% fx_c $FXC:$(fx_line fx_c)" "-top -lines: shares by source line"
 like "$(cat "$TMPD/raw")" "fx_kinner \[kernel.kallsyms\]" "kernel frames map to the kernel"
 is "$(top "$TMPD/full.pb.gz" | head -4)" "42.64% fx_b
 22.81% fx_c

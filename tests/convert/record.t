@@ -71,11 +71,24 @@ if ${CC:-cc} -O2 -g -fno-omit-frame-pointer -o "$TMPD/inl" "$TMPD/inl.c"; then
 		wp-record -q --no-off-cpu -F $F -o "$TMPD/inl.wpd" -- "$TMPD/inl"
 	ok "-f pprof" wp-convert -f pprof -o "$TMPD/inl.pb.gz" "$TMPD/inl.wpd"
 	like "$(go tool pprof -raw -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null)" \
-		"M=1 inner inl:0 s=0
- +middle inl:0 s=0
- +outer inl:0 s=0" "one Location: inner, middle (inlined) then outer, which they are in"
+		"M=1 inner [^ ]*inl\.c:4 s=0
+ +middle [^ ]*inl\.c:6 s=0
+ +outer [^ ]*inl\.c:7 s=0" \
+		"one Location: inner, middle (inlined) then outer, which they are in, each at its line"
 	like "$(go tool pprof -top -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null)" \
 		"inner \(inline\)" "go tool pprof: inner is shown as inlined"
+	like "$(go tool pprof -top -lines -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null)" \
+		"inner [^ ]*inl\.c:4 \(inline\)" "go tool pprof -lines: inner's line"
+	ok "-f speedscope --lines" wp-convert -f speedscope --lines -o "$TMPD/inl.json" "$TMPD/inl.wpd"
+	JS=$WP_SRC/tests/js
+	if command -v node >/dev/null && [ -d "$JS/node_modules/playwright-core" ]; then
+		timeout 120 node "$JS/client.mjs" speedscope "$TMPD/inl.json" >"$TMPD/c.json" 2>"$TMPD/c.err"
+		like "$(jget "$TMPD/c.json" 'join "\n", @{$d->{stack}}')" \
+			"^inner \([^ ]*inl\.c:4\)
+middle \([^ ]*inl\.c:6\)
+outer \([^ ]*inl\.c:7\)
+main \([^ ]*inl\.c:8\)" "speedscope: the inlined frames and their callers with file:line"
+	fi
 	like "$(go tool pprof -raw -symbolize=none "$TMPD/inl.pb.gz" 2>/dev/null | sed -n '/^Mappings/,$p')" \
 		"1: .*/inl [0-9a-f]{40} \[FN\]" "the program is the main mapping"
 else

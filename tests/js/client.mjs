@@ -7,7 +7,10 @@
 //       speedscope's release build (npm package), served with the profile
 //       from 127.0.0.1, imports it through #profileURL=; prints the
 //       title bar, the profiles list (name, total), the Sandwich table of
-//       the active profile (total, self, name) and any import error.
+//       the active profile (total, self, name), the stack shown for the
+//       deepest frame of its heaviest stack in Left Heavy ("name (file:line)"
+//       per frame, innermost first: the frames' file and line as imported)
+//       and any import error.
 //   node client.mjs svg GRAPH.svg SCREENSHOT.png [SEARCH [CLICK]]
 //       opens the SVG from file://, screenshots it, then drives its script:
 //       search(SEARCH) (the matched share it shows), a click on the frame
@@ -151,6 +154,23 @@ async function speedscope(profile, shot) {
 			}
 		}
 		step('screenshot');
+		/* the frames' file:line, as speedscope shows them: in Left Heavy,
+		 * a click on a frame of the heaviest (leftmost) stack shows its
+		 * stack below, "name (file:line)" per frame; the deepest one wins */
+		await page.getByText('Left Heavy').first().click();
+		await page.waitForTimeout(200);
+		out.stack = [];
+		for (let y = 150; y < 600; y += 10) {
+			await page.mouse.click(40, y);
+			const lines = (await page.innerText('body')).split('\n')
+				.filter((l) => / \(.*\)$/.test(l) && !/^\d/.test(l) && l !== out.title)
+				.map((l) => l.replace(/^> /, ''));
+			if (lines.length > out.stack.length)
+				out.stack = lines;
+			else if (out.stack.length && !lines.length)
+				break;
+		}
+		step('stack');
 		await page.getByText('Sandwich').first().click();
 		/* the table's rows: [total, self, name], e.g. ["2.02s (67%)", ...] */
 		const rows = () => [...document.querySelectorAll('tr')]

@@ -16,13 +16,21 @@ ok "an -O2 -g program builds" gcc -O2 -g -fno-omit-frame-pointer -o "$TMPD/inl" 
 ok "records it" wp-record -F 999 -o "$TMPD/i.wpd" -- "$TMPD/inl" 1
 mkdir "$TMPD/empty"
 
-for f in folded speedscope pprof; do
-	wp-convert -f "$f" -o "$TMPD/default.$f" "$TMPD/i.wpd" 2>/dev/null
-	wp-convert -f "$f" --no-stored-names -o "$TMPD/files.$f" "$TMPD/i.wpd" 2>/dev/null
-	wp-convert -f "$f" --symfs "$TMPD/empty" -o "$TMPD/stored.$f" "$TMPD/i.wpd" 2>/dev/null
-	ok "-f $f: the files here and the recording name the same" cmp "$TMPD/files.$f" "$TMPD/stored.$f"
-	ok "-f $f: and the default is the same" cmp "$TMPD/files.$f" "$TMPD/default.$f"
+# names, inline chains, source files and lines (speedscope --lines, pprof)
+for f in folded speedscope lines pprof; do
+	a=(-f "$f")
+	[ "$f" = lines ] && a=(-f speedscope --lines)
+	wp-convert "${a[@]}" -o "$TMPD/default.$f" "$TMPD/i.wpd" 2>/dev/null
+	wp-convert "${a[@]}" --no-stored-names -o "$TMPD/files.$f" "$TMPD/i.wpd" 2>/dev/null
+	wp-convert "${a[@]}" --symfs "$TMPD/empty" -o "$TMPD/stored.$f" "$TMPD/i.wpd" 2>/dev/null
+	ok "${a[*]}: the files here and the recording name the same" cmp "$TMPD/files.$f" "$TMPD/stored.$f"
+	ok "${a[*]}: and the default is the same" cmp "$TMPD/files.$f" "$TMPD/default.$f"
 done
+hot_line=$(grep -n 'HOT LINE' "$SRC/inline.c" | cut -d: -f1)
+like "$(cat "$TMPD/stored.lines")" "\"name\":\"hot_helper\",\"file\":\"[^\"]*inline\\.c\",\"line\":$hot_line" \
+	"the recording alone: the inlined frame's file and hot line"
+like "$(cat "$TMPD/stored.lines")" '"name":"__libc_start_call_main","file":"[^"]+","line":[1-9]' \
+	"and libc's file:line"
 like "$(cat "$TMPD/files.folded")" ';outer_work;hot_helper_\[i\] [0-9]+' \
 	"the stacks have the inlined frame"
 like "$(cat "$TMPD/files.folded")" '^inl;[^ ]*__libc_start_call_main;([^ ]*;)?outer_work' \

@@ -35,10 +35,20 @@ is "$(jget "$S" "${weights//ARG/0}")" "2020202000 1010101000" \
 is "$(jget "$S" '$d->{profiles}[0]{endValue} - $d->{profiles}[0]{startValue}')" 3030303000 \
 	"endValue - startValue = the sum of the weights"
 is "$(jget "$S" 'my $f = $d->{shared}{frames}; (grep { $_->{name} eq "fx_b" } @$f)[0]{file}')" \
-	report_fixture.t "frames name their binary (file)"
+	tests/unit/report_fixture.c "frames name their source file (DWARF of the fixture program)"
+is "$(jget "$S" 'scalar grep { exists $_->{line} } @{$d->{shared}{frames}}')" 0 \
+	"and no line: a function has many"
+ok "speedscope --lines: simple.wpd" wp-convert -f speedscope --lines -o "$TMPD/l.json" "$FX/simple.wpd"
+is "$(jget "$TMPD/l.json" 'join " ", map { "$_->{name}:$_->{line}" } grep { $_->{file} } @{$d->{shared}{frames}}')" \
+	"$(for f in fx_main fx_a fx_b fx_c; do printf '%s:%s ' $f "$(grep -n "^FX_FUNC($f," "$WP_SRC/tests/unit/report_fixture.c" | cut -d: -f1)"; done | sed 's/ $//')" \
+	"--lines: a frame per function and line, at the line its FX_FUNC is on"
+is "$(jget "$TMPD/l.json" "${stacks//ARG/0}")" "fx_main;fx_a;fx_b | fx_main;fx_c" "--lines: the same stacks"
 is "$(jget "$S" '$d->{exporter}')" "wp-convert $(wp-convert -V | cut -d" " -f2)" "exporter"
 
 ok "speedscope: full.wpd" conv speedscope "$FX/full.wpd"
+is "$(jget "$S" 'my %f = map { $_->{name} => $_->{file} } @{$d->{shared}{frames}};
+	join " ", map { $f{$_} } "fx_kinner", (grep { /^report_fixture.t\+0x/ } sort keys %f)[0]')" \
+	"[kernel.kallsyms] report_fixture.t" "frames without a source file name their binary"
 is "$(jget "$S" 'join ",", map { $_->{name} } @{$d->{profiles}}')" \
 	"fx-main (pid 100, tid 100),fx;worker
 x (pid 100, tid 101),after (pid 100, tid 102),fx-mismatch (pid 200, tid 200),fx-kthread (pid 300, tid 300),fx-exec (pid 400, tid 400),fx-nostack (pid 500, tid 500)" \
