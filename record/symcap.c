@@ -5,6 +5,7 @@
 #include "record/symcap.h"
 #include "record/u64map.h"
 #include "common/log.h"
+#include "common/openfile.h"
 #include "report/symbols.h"
 
 #include <ctype.h>
@@ -254,14 +255,14 @@ void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
 	/* the mapped inode itself, even if its path is gone or replaced */
 	snprintf(p, sizeof(p), "/proc/%u/map_files/%llx-%llx", pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);
-	b->fd = open(p, O_RDONLY | O_CLOEXEC);
+	b->fd = wp_open_regular(p);
 	if (b->fd < 0) {
 		plen = strlen(m->path);
 		if (plen > sizeof(deleted) - 1 &&
 		    !strcmp(m->path + plen - (sizeof(deleted) - 1), deleted))
 			plen -= sizeof(deleted) - 1;
 		snprintf(p, sizeof(p), "/proc/%u/root%.*s", pid, (int)plen, m->path);
-		b->fd = open(p, O_RDONLY | O_CLOEXEC);
+		b->fd = wp_open_regular(p);
 	}
 	if (b->fd >= 0) {
 		c->files++;
@@ -362,7 +363,7 @@ static uint32_t ns_pid(uint32_t pid)
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%u/status", pid);
-	f = fopen(p, "re");
+	f = wp_fopen_regular(p);
 	if (!f)
 		return pid;
 	while (fgets(line, sizeof(line), f)) {
@@ -434,9 +435,9 @@ static int jit_read(struct wp_symcap *c, struct jitproc *j)
 			j->local_path = strdup(p);
 	}
 	if (j->map_path)
-		f = fopen(j->map_path, "re");
+		f = wp_fopen_regular(j->map_path);
 	if (!f && j->local_path)
-		f = fopen(j->local_path, "re"); /* the process is gone */
+		f = wp_fopen_regular(j->local_path); /* the process is gone */
 	if (!f)
 		return 0;
 	if (j->read_off && fseeko(f, (off_t)j->read_off, SEEK_SET)) {

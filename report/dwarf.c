@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/openfile.h"
 #include "report/util.h"
 
 #define NO_NODE UINT32_MAX
@@ -143,10 +144,10 @@ static void set_alt(struct wp_dwarf *d, const char *symfs)
 	if (snprintf(path, sizeof(path), "%s/usr/lib/debug/.build-id/%.2s/%s.debug",
 		     symfs ? symfs : "", hex, hex + 2) >= (int)sizeof(path))
 		return;
-	d->alt_fd = open(path, O_RDONLY | O_CLOEXEC);
+	d->alt_fd = wp_open_regular(path);
 	if (d->alt_fd < 0 && name && name[0] == '/' &&
 	    snprintf(path, sizeof(path), "%s%s", symfs ? symfs : "", name) < (int)sizeof(path))
-		d->alt_fd = open(path, O_RDONLY | O_CLOEXEC);
+		d->alt_fd = wp_open_regular(path);
 	if (d->alt_fd < 0)
 		return;
 	d->alt_elf = elf_begin(d->alt_fd, ELF_C_READ_MMAP, NULL);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/openfile.h"
 #include "format/wpd.h"
 #include "report/dwarf.h"
 #include "report/util.h"
@@ -323,19 +324,12 @@ static int vdso_open(struct elf_file *f)
 
 static int elf_file__open(struct elf_file *f, const char *path)
 {
-	struct stat st;
-
 	f->elf = NULL;
 	/* Paths come from a stranger's file: never block on a FIFO or a
 	 * device, read regular files only. */
-	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	f->fd = wp_open_regular(path);
 	if (f->fd < 0)
-		return -errno;
-	if (fstat(f->fd, &st) || !S_ISREG(st.st_mode)) {
-		close(f->fd);
-		f->fd = -1;
-		return -ENOEXEC;
-	}
+		return f->fd;
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF) {
 		if (f->elf)
@@ -1201,7 +1195,7 @@ static struct wp_dwarf *dso_dwarf(struct wp_dso *d)
 	if (!d->usable || (!d->dw_in_main && !d->dw_path))
 		return NULL;
 	fd = d->dw_in_main ? fcntl(d->fd, F_DUPFD_CLOEXEC, 0)
-			   : open(d->dw_path, O_RDONLY | O_CLOEXEC);
+			   : wp_open_regular(d->dw_path);
 	if (fd < 0)
 		return NULL;
 	pr_debug("%s: reading DWARF from %s", d->path, d->dw_in_main ? d->path : d->dw_path);

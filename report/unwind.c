@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/openfile.h"
 #include "report/util.h"
 
 #define DEFAULT_SPACES 32
@@ -253,7 +254,7 @@ static int bin_open(struct wp_unwinder *u, struct ubin *b)
 			b->fd = u->open_bin(u->open_ctx, b->path, b->build_id, b->build_id_len);
 		/* a path from the file: not a FIFO to block on, not a device */
 		if (b->fd < 0)
-			b->fd = open(b->real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			b->fd = wp_open_regular(b->real);
 		if (b->fd < 0 || fstat(b->fd, &st) || !S_ISREG(st.st_mode))
 			return WP_UNWIND_NO_BINARY;
 	}
