@@ -55,9 +55,13 @@ const volatile __u32 wp_mode = WP_TARGET_SYSTEM;
 const volatile __u32 wp_self_tgid = 0;
 const volatile __u64 wp_min_block_ns = 1000000;
 const volatile __u64 wp_waker_min_ns = 1000000;
-/* kernel stacks only for intervals of at least min_block, taken from the
- * sleeping thread at switch-in: cheaper on switch-heavy systems */
-const volatile bool wp_kstacks_long = false;
+/* --off-cpu-kernel-stacks all: the kernel stack of every interval, walked
+ * at switch-out. Otherwise (long, the default) only intervals of at least
+ * min_block get theirs, taken from the sleeping thread at switch-in (it
+ * has not run since: the stack it switched out with), and short waits one
+ * per wp_kstack_sample_ns of a thread's short-wait time (0: none). */
+const volatile bool wp_kstacks_all = false;
+const volatile __u64 wp_kstack_sample_ns = 10000000;
 /* every interval individually: for the test that proves the
  * aggregation exact */
 const volatile bool wp_no_agg = false;
@@ -401,8 +405,11 @@ static __always_inline void fill_event(struct wp_offcpu_event *e,
  * (next, not running yet: its kernel stack is the one it switched out
  * with), user frames from the spill map. 0 sent, -1 not.
  */
+static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp_thread_state *ts,
+				      struct task_struct *t, __u32 tid);
+
 static __always_inline int send_inline(struct wp_thread_state *ts, struct task_struct *next,
-				       __u32 tid, __u64 dur, __u64 runq, bool kframes)
+				       __u32 tid, __u64 dur, __u64 runq, bool kframes, bool dump)
 {
 	struct wp_spill *sp = NULL;
 	struct wp_offcpu_inline *b;
@@ -434,9 +441,9 @@ static __always_inline int send_inline(struct wp_thread_state *ts, struct task_s
 		nk = WP_MAX_FRAMES;
 	if (nk) {
 		b->e.kstack_id = WP_STACKID_INLINE;
-		b->e.flags &= ~WP_OF_KERNEL_MISSING;
+		b->e.flags &= ~(WP_OF_KERNEL_MISSING | WP_OF_KERNEL_NOT_WALKED);
 	} else if (kframes || (ts->flags & WP_TSF_KSPILL)) {
-		b->e.flags |= WP_OF_KERNEL_MISSING;
+		b->e.flags = (b->e.flags & ~WP_OF_KERNEL_NOT_WALKED) | WP_OF_KERNEL_MISSING;
 		scount(WP_SC_LOST_STACK);
 	}
 	if (ts->flags & WP_TSF_USPILL) {
@@ -457,6 +464,8 @@ static __always_inline int send_inline(struct wp_thread_state *ts, struct task_s
 	}
 	if (sp)
 		bpf_map_delete_elem(&spill, &tid);
+	if (dump)
+		want_dump(&b->e, ts, next, tid);
 	b->e.nkernel = nk;
 	b->e.nuser = nu;
 	size = sizeof(b->e) + (__u64)(nk + nu) * sizeof(__u64);
@@ -507,15 +516,27 @@ static __always_inline void end_interval(struct wp_thread_state *ts, struct task
 {
 	__u64 dur = now > ts->out_ns ? now - ts->out_ns : 0, runq = 0;
 	bool long_one = dur >= wp_min_block_ns;
-	bool kframes = (ts->flags & WP_TSF_KFROZEN) ||
-		       (wp_kstacks_long && long_one && ts->kstack_id == WP_STACKID_NONE &&
-			ts->reason != WP_OFF_UNKNOWN);
+	bool unwalked = ts->flags & WP_OF_KERNEL_NOT_WALKED;
+	bool sampled = false, kframes;
 	struct wp_offcpu_event *e;
 
+	/* Short waits: one kernel walk per wp_kstack_sample_ns of the
+	 * thread's short-wait time, of the wait that crosses the mark (so a
+	 * wait's chance of a walk is in proportion to its length). */
+	if (unwalked && !long_one && asleep && wp_kstack_sample_ns) {
+		ts->kwalk_acc_ns += dur;
+		if (ts->kwalk_acc_ns >= wp_kstack_sample_ns) {
+			ts->kwalk_acc_ns %= wp_kstack_sample_ns;
+			sampled = true;
+		}
+	}
+	kframes = (ts->flags & WP_TSF_KFROZEN) || sampled ||
+		  (unwalked && long_one && ts->reason != WP_OFF_UNKNOWN);
 	if (!asleep && kframes) {
 		/* too late for the stack it switched out with */
 		kframes = false;
-		ts->flags = (ts->flags & ~WP_TSF_KFROZEN) | WP_OF_KERNEL_MISSING;
+		ts->flags = (ts->flags & ~(WP_TSF_KFROZEN | WP_OF_KERNEL_NOT_WALKED)) |
+			    WP_OF_KERNEL_MISSING;
 		scount(WP_SC_LOST_STACK);
 	}
 
@@ -528,12 +549,16 @@ static __always_inline void end_interval(struct wp_thread_state *ts, struct task
 
 	if (kframes || (ts->flags & (WP_TSF_USPILL | WP_TSF_KSPILL))) {
 		/* frames that have no stack id: only an individual record has room */
-		if (!send_inline(ts, next, tid, dur, runq, kframes)) {
+		if (!send_inline(ts, next, tid, dur, runq, kframes, wp_dwarf && long_one && asleep)) {
+			if (sampled)
+				scount(WP_SC_KSTACK_SAMPLED);
 			scount(WP_SC_EVENTS);
 			return;
 		}
 		/* no room: the time still counts, without those frames */
 		scount(WP_SC_LOST_STACK);
+		if (kframes)
+			ts->flags &= ~WP_OF_KERNEL_NOT_WALKED;
 		if (!agg_add(ts, tid, (ts->flags & WP_OF_EVENT_MASK) |
 			     ((ts->flags & (WP_TSF_KFROZEN | WP_TSF_KSPILL)) || kframes ?
 			      WP_OF_KERNEL_MISSING : 0) |
@@ -667,13 +692,16 @@ static __always_inline void switch_out(void *ctx, struct wp_thread_state *ts,
 	}
 
 	kid = WP_STACKID_NONE;
-	if (!wp_kstacks_long) {
+	if (wp_kstacks_all) {
 		kid = bpf_get_stackid(ctx, &kstacks, TP_SKIP);
 		if (kid < 0) {
 			/* no id: taken again from the sleeping thread at switch-in */
 			flags |= WP_TSF_KFROZEN;
 			kid = WP_STACKID_NONE;
 		}
+	} else {
+		/* taken at switch-in if the interval is long, or sampled */
+		flags |= WP_OF_KERNEL_NOT_WALKED;
 	}
 	if (prev->flags & PF_KTHREAD) {
 		flags |= WP_OF_NO_USER;
@@ -1038,5 +1066,53 @@ int wp_seed(struct bpf_iter__task *ctx)
 		return 0;
 	}
 	send_task(WP_TASK_SEEN, wp_t0, t, NULL);
+	return 0;
+}
+
+/* ---- the intervals still open at the end ------------------------------------ */
+
+/*
+ * Run once by wp-record after the other programs are detached, before it
+ * reads the threads' state: a thread still off-CPU whose kernel stack was
+ * not walked at switch-out (--off-cpu-kernel-stacks long) gets it now from
+ * the sleeping thread, if it has not run since its switch-out: its CPU
+ * time (sum_exec_runtime, which grows whenever it runs) is the one noted
+ * then, before and after the walk. The frames go to the spill map, where
+ * wp-record finds them (WP_TSF_KSPILL).
+ */
+SEC("iter/task")
+int wp_final(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct wp_thread_state *ts;
+	struct wp_spill *sp;
+	bool fresh = false;
+	__u32 tid;
+	long n;
+
+	if (!t || !wp_t0)
+		return 0;
+	tid = t->pid;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts || ts->state != WP_TS_OFF || !(ts->flags & WP_OF_KERNEL_NOT_WALKED) ||
+	    (ts->flags & WP_TSF_KSPILL) || ts->reason == WP_OFF_UNKNOWN)
+		return 0;
+	if (t->on_cpu || t->se.sum_exec_runtime != ts->exec_ns)
+		return 0;
+	sp = bpf_map_lookup_elem(&spill, &tid); /* its user frames, maybe */
+	if (!sp) {
+		sp = spill_get(tid);
+		fresh = true;
+	}
+	if (!sp)
+		return 0;
+	n = bpf_get_task_stack(t, sp->kernel, sizeof(sp->kernel), 0);
+	if (n > 0 && !t->on_cpu && t->se.sum_exec_runtime == ts->exec_ns) {
+		sp->nkernel = n / sizeof(__u64);
+		ts->flags = (ts->flags & ~WP_OF_KERNEL_NOT_WALKED) | WP_TSF_KSPILL;
+		scount(WP_SC_KSTACK_FINAL);
+	} else if (fresh) {
+		bpf_map_delete_elem(&spill, &tid);
+	}
 	return 0;
 }

@@ -44,6 +44,10 @@ enum wp_task_kind {
 /* events only: --call-graph dwarf: the thread's user stack is to come in a
  * WP_EV_OFFCPU_USTACK event (bpf/wp_bpf.h, struct wp_dump_want) */
 #define WP_OF_DUMP_PENDING    (1u << 6)
+/* no kernel stack was walked for the interval, by the policy of
+ * --off-cpu-kernel-stacks long (a short wait not sampled); set at
+ * switch-out, cleared when the stack is taken at switch-in */
+#define WP_OF_KERNEL_NOT_WALKED (1u << 7)
 /* struct wp_thread_state.flags only (internal, masked off in events) */
 #define WP_TSF_KFROZEN  (1u << 8)  /* take the kernel stack at switch-in */
 #define WP_TSF_USPILL   (1u << 9)  /* user frames are in the "spill" map */
@@ -83,6 +87,9 @@ struct wp_thread_state {
 	__u32 waker_pid, waker_tid;
 	__s32 waker_kstack_id, waker_ustack_id;
 	__u64 exec_ns;    /* task->se.sum_exec_runtime at the last switch seen */
+	/* short-wait time since its last sampled kernel walk, modulo the
+	 * period (--off-cpu-kernel-sample) */
+	__u64 kwalk_acc_ns;
 };
 
 /*
@@ -178,11 +185,13 @@ enum wp_sched_counter {
 	WP_SC_WAKEUPS,           /* wakeups of recorded threads seen */
 	WP_SC_WAKER_STACKS,      /* of which with the waker's stacks */
 	WP_SC_EARLY_WAKEUPS,     /* woken before the switch-out finished */
-	WP_SC_KSTACK_FROZEN,     /* kernel stacks taken at switch-in */
+	WP_SC_KSTACK_FROZEN,     /* kernel stacks taken at switch-in (any reason) */
 	WP_SC_USTACK_SPILL,      /* user stacks spilled (no map id) */
 	WP_SC_EXIT_DEFERRED,     /* exits left for wp-record (ring buffer full) */
 	WP_SC_IN_UNSEEN,         /* switch-in not traced, rebuilt from the CPU time */
 	WP_SC_OUT_UNSEEN,        /* switch-out not traced, rebuilt from the CPU time */
+	WP_SC_KSTACK_SAMPLED,    /* of those, of short waits (sampled) */
+	WP_SC_KSTACK_FINAL,      /* kernel stacks of intervals still open at the end */
 	WP_SC_MAX,
 };
 
@@ -190,7 +199,7 @@ struct wp_sched_counters {
 	__u64 c[WP_SC_MAX];
 };
 
-_Static_assert(sizeof(struct wp_thread_state) == 104, "wp_thread_state layout");
+_Static_assert(sizeof(struct wp_thread_state) == 112, "wp_thread_state layout");
 _Static_assert(sizeof(struct wp_offcpu_event) == 80, "wp_offcpu_event layout");
 _Static_assert(sizeof(struct wp_offcpu_inline) == 80 + 16 * WP_MAX_FRAMES,
 	       "wp_offcpu_inline layout");

@@ -132,6 +132,7 @@ enum wpd_kv_type {
 #define WPD_STACK_KERNEL_MISSING   (1u << 2) /* capture failed */
 #define WPD_STACK_USER_MISSING     (1u << 3) /* capture failed (not: kernel thread) */
 #define WPD_STACK_NO_USER          (1u << 4) /* task has no user space (kthread) */
+#define WPD_STACK_KERNEL_NOT_WALKED (1u << 5) /* off-CPU: kernel stack not taken, by policy */
 
 /* MMAP flags */
 #define WPD_MMAP_BUILD_ID    (1u << 0) /* build_id is valid */

@@ -43,6 +43,7 @@
 /* --min-block default: off-CPU intervals at least this long are stored
  * one by one (a timeline), shorter ones summed in the kernel */
 #define DEFAULT_MIN_BLOCK_US 1000
+#define DEFAULT_KSTACK_SAMPLE_US 10000
 #define POLL_MS 10
 #define FLUSH_NS (1000ull * 1000 * 1000)
 #define NSEC 1000000000ull
@@ -65,7 +66,8 @@ struct record_opts {
 	bool keep_dumps;         /* dwarf: USTACK_DUMP records, unwound when read */
 	bool no_offcpu;          /* on-CPU samples only */
 	uint64_t min_block_ns;   /* --min-block */
-	bool kstacks_long;       /* --off-cpu-kernel-stacks long */
+	bool kstacks_all;        /* --off-cpu-kernel-stacks all */
+	uint64_t kstack_sample_ns; /* --off-cpu-kernel-sample */
 	bool no_offcpu_agg;      /* tests: every interval individually */
 	uint32_t offcpu_agg_entries; /* tests: aggregation map size */
 };
@@ -232,10 +234,15 @@ static void usage(FILE *f)
 "                    one by one, with their times; shorter ones are summed in\n"
 "                    the kernel per thread, stack, reason and waker (default\n"
 "                    %u; 0: all one by one)\n"
-"      --off-cpu-kernel-stacks all|long\n"
-"                    kernel stacks of every off-CPU interval (all, the\n"
-"                    default) or only of those of at least --min-block (long:\n"
-"                    cheaper on systems that switch very often)\n"
+"      --off-cpu-kernel-stacks long|all\n"
+"                    kernel stacks of the off-CPU intervals of at least\n"
+"                    --min-block, taken when the thread wakes, and of sampled\n"
+"                    shorter ones (long, the default), or of every interval,\n"
+"                    taken at every switch-out (all: costs more per switch)\n"
+"      --off-cpu-kernel-sample US\n"
+"                    with long: the kernel stack of one short wait per US\n"
+"                    microseconds of a thread's short-wait time (default %u;\n"
+"                    0: none); the other short waits are marked as not walked\n"
 "  -h, --help        show this help\n"
 "  -V, --version     show the version\n"
 "\n"
@@ -246,7 +253,7 @@ static void usage(FILE *f)
 "Exit status: 0 recorded, 1 failure, 2 usage error.\n"
 "Needs CAP_BPF and CAP_PERFMON (or root) and a kernel with BTF.\n",
 		DEFAULT_FREQ, DEFAULT_OUTPUT, WP_DUMP_MIN, WP_DUMP_MAX, DEFAULT_DUMP_SIZE,
-		DEFAULT_MIN_BLOCK_US);
+		DEFAULT_MIN_BLOCK_US, DEFAULT_KSTACK_SAMPLE_US);
 }
 
 /* ---- options -------------------------------------------------------------- */
@@ -254,7 +261,7 @@ static void usage(FILE *f)
 enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320,
        OPT_KEEP_DUMPS,
        OPT_NO_OFFCPU = 340, OPT_MIN_BLOCK, OPT_OFFCPU_KSTACKS, OPT_NO_OFFCPU_AGG,
-       OPT_OFFCPU_AGG_ENTRIES };
+       OPT_OFFCPU_AGG_ENTRIES, OPT_OFFCPU_KSAMPLE };
 
 /* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). 0 or -EINVAL. */
 static int parse_call_graph(const char *s, uint32_t *dump_size)
@@ -297,6 +304,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "keep-dumps", no_argument, NULL, OPT_KEEP_DUMPS },
 		{ "no-off-cpu", no_argument, NULL, OPT_NO_OFFCPU },
 		{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
+		{ "off-cpu-kernel-sample", required_argument, NULL, OPT_OFFCPU_KSAMPLE },
 		{ "off-cpu-kernel-stacks", required_argument, NULL, OPT_OFFCPU_KSTACKS },
 		/* undocumented, for the tests: prove the aggregation exact, fill it */
 		{ "no-off-cpu-aggregation", no_argument, NULL, OPT_NO_OFFCPU_AGG },
@@ -311,6 +319,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 	o->freq = DEFAULT_FREQ;
 	o->output = DEFAULT_OUTPUT;
 	o->min_block_ns = DEFAULT_MIN_BLOCK_US * 1000ull;
+	o->kstack_sample_ns = DEFAULT_KSTACK_SAMPLE_US * 1000ull;
 	/* "+": stop at the first non-option, so the command's options stay its own */
 	while ((c = getopt_long(argc, argv, "+F:p:ad:o:fqvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -399,11 +408,19 @@ static int parse_options(struct record *r, int argc, char **argv)
 			break;
 		case OPT_OFFCPU_KSTACKS:
 			if (!strcmp(optarg, "all") || !strcmp(optarg, "long")) {
-				o->kstacks_long = !strcmp(optarg, "long");
+				o->kstacks_all = !strcmp(optarg, "all");
 				break;
 			}
-			pr_err("invalid --off-cpu-kernel-stacks '%s': want all or long", optarg);
+			pr_err("invalid --off-cpu-kernel-stacks '%s': want long or all", optarg);
 			return 2;
+		case OPT_OFFCPU_KSAMPLE:
+			if (wp_parse_u64(optarg, 0, 3600ull * 1000 * 1000, &v)) {
+				pr_err("invalid --off-cpu-kernel-sample '%s': want microseconds, "
+				       "0 to 3600000000", optarg);
+				return 2;
+			}
+			o->kstack_sample_ns = v * 1000;
+			break;
 		case OPT_NO_OFFCPU_AGG:
 			o->no_offcpu_agg = true;
 			break;
@@ -503,7 +520,9 @@ static void put_meta(struct record *r, struct wpd_buf *b)
 	if (r->sched) {
 		wpd_kv__put_u64(b, WPD_META_MIN_BLOCK, r->opts.no_offcpu_agg ? 0 :
 				r->opts.min_block_ns);
-		wpd_kv__put_str(b, "off_cpu_kernel_stacks", r->opts.kstacks_long ? "long" : "all");
+		wpd_kv__put_str(b, "off_cpu_kernel_stacks", r->opts.kstacks_all ? "all" : "long");
+		if (!r->opts.kstacks_all)
+			wpd_kv__put_u64(b, "off_cpu_kernel_sample_ns", r->opts.kstack_sample_ns);
 		wpd_kv__put_u64(b, "off_cpu_start_ns", wp_sched__t0(r->sched));
 	}
 }
@@ -713,7 +732,8 @@ static int record__run(struct record *r)
 			.self_tgid = so.self_tgid,
 			.min_block_ns = r->opts.min_block_ns,
 			.waker_min_ns = r->opts.min_block_ns,
-			.kstacks_long = r->opts.kstacks_long,
+			.kstacks_all = r->opts.kstacks_all,
+			.kstack_sample_ns = r->opts.kstack_sample_ns,
 			.no_agg = r->opts.no_offcpu_agg,
 			.agg_entries = r->opts.offcpu_agg_entries,
 			.dwarf = so.dump_size != 0,
@@ -810,6 +830,7 @@ static int record__run(struct record *r)
 	if (r->sched) {
 		wp_sched__prog_stats(r->sched, sched_prog_stat, NULL);
 		r->sched_end = wp_sched__detach(r->sched);
+		wp_sched__final_stacks(r->sched);
 	}
 	end_mono = clock_ns(CLOCK_MONOTONIC);
 	err = wp_session__drain(r->session);

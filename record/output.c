@@ -1550,7 +1550,8 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		uf = NULL;
 		nu = 0;
 	}
-	if (!nk && !nu && !(flags & (WPD_STACK_KERNEL_MISSING | WPD_STACK_USER_MISSING)))
+	if (!nk && !nu && !(flags & (WPD_STACK_KERNEL_MISSING | WPD_STACK_USER_MISSING |
+				     WPD_STACK_KERNEL_NOT_WALKED)))
 		return 0; /* nothing was captured: no stack */
 	if (o->max_frames && nk >= o->max_frames)
 		flags |= WPD_STACK_KERNEL_TRUNCATED;
@@ -1578,7 +1579,7 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 	if (kid != WP_STACKID_INLINE && uid != WP_STACKID_INLINE) {
 		/* bit 63: the samples' pairs are not trimmed */
 		pair_key = 1ull << 63 | (uint64_t)(uint32_t)(kid + 2) << 32 |
-			   (uint64_t)(uint32_t)(uid + 2) << 5 | flags;
+			   (uint64_t)(uint32_t)(uid + 2) << 6 | flags;
 		cached = wp_u64map__get(&o->pairs, pair_key);
 	}
 	if (cached) {
@@ -1608,7 +1609,8 @@ static uint32_t main_flags(uint32_t of)
 {
 	return (of & WP_OF_KERNEL_MISSING ? WPD_STACK_KERNEL_MISSING : 0) |
 	       (of & WP_OF_USER_MISSING ? WPD_STACK_USER_MISSING : 0) |
-	       (of & WP_OF_NO_USER ? WPD_STACK_NO_USER : 0);
+	       (of & WP_OF_NO_USER ? WPD_STACK_NO_USER : 0) |
+	       (of & WP_OF_KERNEL_NOT_WALKED ? WPD_STACK_KERNEL_NOT_WALKED : 0);
 }
 
 static uint32_t waker_flags(uint32_t of)

@@ -78,6 +78,8 @@ const char *wp_sched_counter_name(enum wp_sched_counter c)
 		[WP_SC_EXIT_DEFERRED] = "bpf.exit_deferred",
 		[WP_SC_IN_UNSEEN] = "bpf.switch_in_unseen",
 		[WP_SC_OUT_UNSEEN] = "bpf.switch_out_unseen",
+		[WP_SC_KSTACK_SAMPLED] = "bpf.kernel_stack_sampled",
+		[WP_SC_KSTACK_FINAL] = "bpf.kernel_stack_at_end",
 	};
 
 	return (unsigned int)c < WP_SC_MAX && names[c] ? names[c] : "unknown";
@@ -132,7 +134,8 @@ int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps 
 	s->skel->rodata->wp_self_tgid = opts->self_tgid;
 	s->skel->rodata->wp_min_block_ns = opts->min_block_ns;
 	s->skel->rodata->wp_waker_min_ns = opts->waker_min_ns;
-	s->skel->rodata->wp_kstacks_long = opts->kstacks_long;
+	s->skel->rodata->wp_kstacks_all = opts->kstacks_all;
+	s->skel->rodata->wp_kstack_sample_ns = opts->kstack_sample_ns;
 	s->skel->rodata->wp_no_agg = opts->no_agg;
 	s->skel->rodata->wp_dwarf = opts->dwarf;
 	err = reuse(s->skel->maps.events, maps->events, "ring buffer");
@@ -154,8 +157,9 @@ int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps 
 		err = bpf_map__set_max_entries(s->skel->maps.spill, thr);
 	if (err)
 		goto fail;
-	/* attached one by one, the iterator run by hand */
+	/* attached one by one, the iterators run by hand */
 	bpf_program__set_autoattach(s->skel->progs.wp_seed, false);
+	bpf_program__set_autoattach(s->skel->progs.wp_final, false);
 	err = sched_bpf__load(s->skel);
 	if (err) {
 		pr_err("cannot load the scheduler BPF programs: %s (the kernel refused them; "
@@ -184,35 +188,52 @@ static int attach(struct wp_sched *s, struct bpf_program *p, const char *what)
 	return 0;
 }
 
-/* Run the seed iterator: state for every recorded thread that exists. */
-static int seed(struct wp_sched *s)
+/* Run a task iterator over every task once. 0 or -errno. */
+static int run_iter(struct bpf_program *p)
 {
-	struct bpf_link *l = bpf_program__attach_iter(s->skel->progs.wp_seed, NULL);
+	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
 	char buf[64];
 	int fd, err = 0;
 	ssize_t n;
 
-	if (!l) {
-		err = -errno;
-		pr_warn("cannot list the threads that exist (%s): those that never switch "
-			"will not be accounted", strerror(-err));
-		return 0;
-	}
+	if (!l)
+		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(l));
 	if (fd < 0) {
 		err = -errno;
-		pr_warn("cannot list the threads that exist (%s): those that never switch "
-			"will not be accounted", strerror(-err));
 		bpf_link__destroy(l);
-		return 0;
+		return err;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		;
 	if (n < 0)
-		pr_warn("listing the threads that exist failed: %s", strerror(errno));
+		err = -errno;
 	close(fd);
 	bpf_link__destroy(l);
+	return err;
+}
+
+/* Run the seed iterator: state for every recorded thread that exists. */
+static int seed(struct wp_sched *s)
+{
+	int err = run_iter(s->skel->progs.wp_seed);
+
+	if (err)
+		pr_warn("cannot list the threads that exist (%s): those that never switch "
+			"will not be accounted", strerror(-err));
 	return 0;
+}
+
+void wp_sched__final_stacks(struct wp_sched *s)
+{
+	int err;
+
+	if (s->opts.kstacks_all)
+		return; /* every interval has its stack from its switch-out */
+	err = run_iter(s->skel->progs.wp_final);
+	if (err)
+		pr_warn("cannot take the kernel stacks of the threads still off-CPU (%s): "
+			"their last intervals are marked as not walked", strerror(-err));
 }
 
 int wp_sched__attach(struct wp_sched *s)

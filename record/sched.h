@@ -20,7 +20,10 @@ struct wp_sched_opts {
 	uint32_t self_tgid;
 	uint64_t min_block_ns;   /* shorter intervals are aggregated in the kernel */
 	uint64_t waker_min_ns;   /* waker stacks for waits at least this long */
-	bool kstacks_long;       /* kernel stacks only for intervals >= min_block */
+	bool kstacks_all;        /* kernel stacks of every interval, at switch-out;
+				  * else of intervals >= min_block, at switch-in */
+	uint64_t kstack_sample_ns; /* not all: one short wait's kernel stack per this
+				  * much of a thread's short-wait time (0: none) */
 	bool no_agg;             /* tests: send every interval individually */
 	uint32_t agg_entries;    /* per aggregation map; 0: default */
 	uint32_t max_threads;    /* threads accounted at once; 0: default */
@@ -74,6 +77,11 @@ void wp_sched__prog_stats(struct wp_sched *s,
 /* Stop the programs; the maps stay readable. Returns the time they
  * stopped (CLOCK_MONOTONIC ns): the end of the accounting. */
 uint64_t wp_sched__detach(struct wp_sched *s);
+/* After detach: the kernel stacks of the threads still off-CPU whose
+ * stack was not walked at switch-out (--off-cpu-kernel-stacks long),
+ * taken from the sleeping threads into the spill map. Failures are warned
+ * about: those intervals stay marked as not walked. */
+void wp_sched__final_stacks(struct wp_sched *s);
 void wp_sched__close(struct wp_sched *s); /* s may be NULL */
 
 #endif

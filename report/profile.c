@@ -880,6 +880,7 @@ static void count_dangling(struct wp_profile *p)
 struct tacc {
 	uint64_t samples, intervals, runq;
 	uint64_t off[WP_OFF_NREASONS];
+	uint64_t off_not_walked; /* of off[], without a kernel stack walk */
 	uint64_t assigned; /* calibrated on-CPU ns handed out so far */
 	uint32_t gpid;     /* pid of its first group */
 	bool grouped, calibrate;
@@ -995,6 +996,7 @@ static void thread_acct(const struct wp_profile *p, const struct tid_state *ts,
 		t->offcpu_ns = sat_add(t->offcpu_ns, a->off[k]);
 	}
 	t->offcpu_intervals = a->intervals;
+	t->offcpu_kernel_not_walked_ns = a->off_not_walked;
 	t->runq_ns = a->runq;
 	/* an exit before the creation is an earlier thread's (tid reuse) */
 	exit_seen = ts->exited && !(ts->created && ts->exit_ns < ts->created_ns);
@@ -1052,6 +1054,8 @@ static int build_threads(struct wp_profile *p, const struct tacc *acc)
 							      t->offcpu_by_reason_ns[k]);
 		tot->runq_ns = sat_add(tot->runq_ns, t->runq_ns);
 		tot->offcpu_intervals = sat_add(tot->offcpu_intervals, t->offcpu_intervals);
+		tot->offcpu_kernel_not_walked_ns = sat_add(tot->offcpu_kernel_not_walked_ns,
+							   t->offcpu_kernel_not_walked_ns);
 	}
 	tot->oncpu_exact = n > 0;
 	for (i = 0; i < n; i++)
@@ -1102,6 +1106,9 @@ static int finish(struct wp_profile *p, bool calibrate)
 		}
 		k = g->reason < WP_OFF_NREASONS ? g->reason : WPD_OFF_OTHER;
 		a->off[k] = sat_add(a->off[k], g->weight);
+		if (g->stack_id && wp_map__get(&p->stack_ids, g->stack_id, &v) &&
+		    (p->stacks[v].flags & WPD_STACK_KERNEL_NOT_WALKED))
+			a->off_not_walked = sat_add(a->off_not_walked, g->weight);
 		a->runq = sat_add(a->runq, g->runq_ns);
 		a->intervals = sat_add(a->intervals, g->count);
 	}

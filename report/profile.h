@@ -304,6 +304,9 @@ struct wp_thread_acct {
 	uint64_t offcpu_ns;     /* sum over reasons */
 	uint64_t offcpu_by_reason_ns[WP_OFF_NREASONS];
 	uint64_t offcpu_intervals;
+	/* of offcpu_ns, intervals whose kernel stack was not walked (short
+	 * waits, --off-cpu-kernel-stacks long): they have user frames only */
+	uint64_t offcpu_kernel_not_walked_ns;
 	uint64_t runq_ns;       /* waiting for a CPU (preempted + after wakeups) */
 	uint64_t switches;      /* THREAD_TIME switches, 0 without one */
 	bool lifetime_known;
@@ -328,6 +331,7 @@ struct wp_sched_totals {
 	uint64_t offcpu_by_reason_ns[WP_OFF_NREASONS];
 	uint64_t runq_ns;
 	uint64_t offcpu_intervals;
+	uint64_t offcpu_kernel_not_walked_ns; /* of offcpu_ns: no kernel stack walked */
 };
 const struct wp_sched_totals *wp_profile__totals(const struct wp_profile *p);
 

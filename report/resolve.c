@@ -80,7 +80,7 @@ struct resolver {
 	struct rstack *rstacks;
 	size_t nrstacks, rstacks_cap;
 	uint32_t unknown_user, no_stack, unknown_stack; /* + 1; 0: not made */
-	uint32_t truncated;                            /* likewise */
+	uint32_t truncated, not_walked;                /* likewise */
 	uint32_t *scratch; /* one resolved stack */
 	uint32_t *scratch_pos; /* its source positions */
 };
@@ -574,12 +574,20 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 	const struct prof_stack *st = &r->p->stacks[stack_idx];
 	const uint64_t *ips = r->p->ips + st->off;
 	uint64_t key = (stack_idx << 32) | as, v;
+	bool not_walked = (st->flags & WPD_STACK_KERNEL_NOT_WALKED) && !st->nkernel;
 	size_t i, n = 0;
 
 	if (wp_map__get(&r->stack_cache, key, &v)) {
 		*out = r->rstacks[v];
 		return 0;
 	}
+	/* an off-CPU interval whose kernel stack was not taken (a short wait,
+	 * --off-cpu-kernel-stacks long) says so where its kernel frames
+	 * would be, rather than look like a wait in user space */
+	if (not_walked &&
+	    fixed_frame(r, &r->not_walked, "[kernel stack not walked]", "", WP_FRAME_PSEUDO,
+			&r->scratch[n++]))
+		return -ENOMEM;
 	for (i = 0; i < st->nkernel; i++) {
 		uint64_t a = ips[i] - (i > 0 && ips[i]);
 
@@ -604,7 +612,7 @@ static int resolve_stack(struct resolver *r, uint64_t stack_idx, uint32_t as,
 		return -ENOMEM;
 	if (push_frames(r, n, out))
 		return -ENOMEM;
-	out->nkernel = st->nkernel;
+	out->nkernel = st->nkernel + not_walked;
 	if (WP_GROW(r->rstacks, r->rstacks_cap, r->nrstacks + 1))
 		return -ENOMEM;
 	r->rstacks[r->nrstacks] = *out;

@@ -271,6 +271,13 @@ static void sched_text(const struct wp_profile *p, FILE *f)
 			(double)t->offcpu_by_reason_ns[reason_order[i]] / 1e6);
 	fprintf(f, "; %" PRIu64 " intervals, %.3f ms waiting for a CPU\n", t->offcpu_intervals,
 		(double)t->runq_ns / 1e6);
+	if (t->offcpu_kernel_not_walked_ns)
+		fprintf(f, "# %-13s %.3f ms of the off-CPU time (%.2f%%) has no kernel frames: "
+			"short waits whose kernel stack was not walked (--off-cpu-kernel-stacks), "
+			"under [kernel stack not walked]\n", "not walked:",
+			(double)t->offcpu_kernel_not_walked_ns / 1e6,
+			t->offcpu_ns ? 100.0 * (double)t->offcpu_kernel_not_walked_ns /
+					       (double)t->offcpu_ns : 0.0);
 }
 
 static void sched_json(const struct wp_profile *p, struct wp_json *j)
@@ -308,6 +315,11 @@ static void sched_json(const struct wp_profile *p, struct wp_json *j)
 		wp_json__null(j);
 	wp_json__key(j, "offcpu_intervals");
 	wp_json__u64(j, t->offcpu_intervals);
+	wp_json__key(j, "offcpu_kernel_not_walked_ns");
+	if (sched)
+		wp_json__u64(j, t->offcpu_kernel_not_walked_ns);
+	else
+		wp_json__null(j);
 }
 
 /* The recording's duration: the recorder's, else the samples' span. */

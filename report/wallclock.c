@@ -414,6 +414,8 @@ void wp_offcpu_view__json(const struct wp_profile *p, const struct wp_offcpu_vie
 		json_reasons(j, t->offcpu_by_reason_ns);
 		wp_json__key(j, "offcpu_intervals");
 		wp_json__u64(j, t->offcpu_intervals);
+		wp_json__key(j, "offcpu_kernel_not_walked_ns");
+		wp_json__u64(j, t->offcpu_kernel_not_walked_ns);
 		wp_json__key(j, "runq_ns");
 		wp_json__u64(j, t->runq_ns);
 		wp_json__end_object(j);
@@ -458,6 +460,7 @@ static bool thread_selected(const struct wp_profile *p, const struct wp_filter *
 void wp_threads__text(const struct wp_profile *p, const struct wp_filter *f, FILE *out)
 {
 	size_t i, n = wp_profile__nthreads(p), sel = 0;
+	uint64_t off = 0, not_walked = 0;
 	bool estimated = false;
 
 	for (i = 0; i < n; i++)
@@ -503,7 +506,15 @@ void wp_threads__text(const struct wp_profile *p, const struct wp_filter *f, FIL
 		wp_text_put(out, t->comm);
 		fputc('\n', out);
 		estimated |= !t->oncpu_exact;
+		if (t->offcpu_known) {
+			sat_add(&off, t->offcpu_ns);
+			sat_add(&not_walked, t->offcpu_kernel_not_walked_ns);
+		}
 	}
+	if (not_walked)
+		fprintf(out, "# off-cpu: %.3f ms of it (%.2f%%) without kernel frames: short waits "
+			"whose kernel stack was not walked (--off-cpu-kernel-stacks)\n",
+			ms(not_walked), pct(not_walked, off));
 	if (estimated)
 		fprintf(out, "# *: estimated from samples (%" PRIu64 " Hz): no scheduler accounting"
 			" (THREAD_TIME) for the thread\n", wp_profile__freq_hz(p));
@@ -546,6 +557,11 @@ void wp_threads__json(const struct wp_profile *p, const struct wp_filter *f,
 			wp_json__null(j);
 		wp_json__key(j, "offcpu_intervals");
 		wp_json__u64(j, t->offcpu_intervals);
+		wp_json__key(j, "offcpu_kernel_not_walked_ns");
+		if (t->offcpu_known)
+			wp_json__u64(j, t->offcpu_kernel_not_walked_ns);
+		else
+			wp_json__null(j);
 		wp_json__key(j, "runq_ns");
 		if (t->offcpu_known)
 			wp_json__u64(j, t->runq_ns);
