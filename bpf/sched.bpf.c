@@ -506,6 +506,15 @@ static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp
 		e->flags |= WP_OF_DUMP_PENDING;
 }
 
+/* The short-wait time to the next sampled kernel walk. */
+static __always_inline __u64 sample_gap(void)
+{
+	__u64 g = wp_kstack_sample_ns / 2 +
+		  (wp_kstack_sample_ns >> 10) * (bpf_get_prandom_u32() & 1023);
+
+	return g ? g : 1;
+}
+
 /*
  * A thread's off-CPU interval ends at now: send it, or aggregate it.
  * asleep: t has not run since (its kernel stack is the one it switched out
@@ -520,14 +529,24 @@ static __always_inline void end_interval(struct wp_thread_state *ts, struct task
 	bool sampled = false, kframes;
 	struct wp_offcpu_event *e;
 
-	/* Short waits: one kernel walk per wp_kstack_sample_ns of the
-	 * thread's short-wait time, of the wait that crosses the mark (so a
-	 * wait's chance of a walk is in proportion to its length). */
+	/* Short waits: a kernel walk at marks wp_kstack_sample_ns apart on
+	 * average along the thread's short-wait time, of the wait the mark
+	 * falls in (so a wait's chance of a walk is in proportion to its
+	 * length). The distance to the next mark is random, uniform in
+	 * [1/2, 3/2) of the period: fixed ones could fall in step with a
+	 * periodic workload and walk the same kind of wait every time. The
+	 * next gap starts at the mark, inside the walked wait; a wait that
+	 * spans two marks is walked once. */
 	if (unwalked && !long_one && asleep && wp_kstack_sample_ns) {
-		ts->kwalk_acc_ns += dur;
-		if (ts->kwalk_acc_ns >= wp_kstack_sample_ns) {
-			ts->kwalk_acc_ns %= wp_kstack_sample_ns;
+		if (!ts->kwalk_left_ns)
+			ts->kwalk_left_ns = sample_gap();
+		if (dur >= ts->kwalk_left_ns) {
+			__u64 over = dur - ts->kwalk_left_ns, g = sample_gap();
+
+			ts->kwalk_left_ns = g > over ? g - over : g;
 			sampled = true;
+		} else {
+			ts->kwalk_left_ns -= dur;
 		}
 	}
 	kframes = (ts->flags & WP_TSF_KFROZEN) || sampled ||

@@ -87,9 +87,9 @@ struct wp_thread_state {
 	__u32 waker_pid, waker_tid;
 	__s32 waker_kstack_id, waker_ustack_id;
 	__u64 exec_ns;    /* task->se.sum_exec_runtime at the last switch seen */
-	/* short-wait time since its last sampled kernel walk, modulo the
-	 * period (--off-cpu-kernel-sample) */
-	__u64 kwalk_acc_ns;
+	/* short-wait time left to its next sampled kernel walk (0: not
+	 * drawn yet; --off-cpu-kernel-sample) */
+	__u64 kwalk_left_ns;
 };
 
 /*

@@ -95,7 +95,7 @@ is "$(j '$d->{calibrated_threads}')" 1 "json: one thread calibrated"
 is "$(j '$d->{selected_total}')" 1120505051 "json: the shares' base, ns"
 is "$(j 'scalar @{$d->{threads}}')" 3 "json: three threads"
 is "$(j '$d->{threads}[0]')" \
-	'{"comm":"fx-sched-a","coverage":0.7,"end_ns":1001000000000,"exited":false,"lifetime_ns":1000000000,"offcpu_by_reason_ns":{"blocked":300000000,"other":30000000,"preempted":50000000,"sleep":200000000,"unknown":20000000},"offcpu_intervals":10,"offcpu_ns":600000000,"oncpu_exact":true,"oncpu_ns":100000000,"oncpu_samples":10,"pid":600,"runq_ns":56000000,"start_ns":1000000000000,"switches":7,"tid":600,"unaccounted_ns":300000000}' \
+	'{"comm":"fx-sched-a","coverage":0.7,"end_ns":1001000000000,"exited":false,"lifetime_ns":1000000000,"offcpu_by_reason_ns":{"blocked":300000000,"other":30000000,"preempted":50000000,"sleep":200000000,"unknown":20000000},"offcpu_intervals":10,"offcpu_kernel_not_walked_ns":0,"offcpu_ns":600000000,"oncpu_exact":true,"oncpu_ns":100000000,"oncpu_samples":10,"pid":600,"runq_ns":56000000,"start_ns":1000000000000,"switches":7,"tid":600,"unaccounted_ns":300000000}' \
 	"json: thread A, every field"
 is "$(j '$d->{threads}[1]{oncpu_ns} . " " . $d->{threads}[1]{unaccounted_ns} . " " . $d->{threads}[1]{coverage}')" \
 	"50505051 349494949 0.30101" "json: thread B estimated, unaccounted, coverage"
