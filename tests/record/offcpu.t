@@ -229,6 +229,28 @@ for fn in wait_pipe nap; do
 done
 within "$(thr "$K" "$kworker" coverage)" 1 0.001 "all: coverage 100%"
 
+# ---- waits still open at the end --------------------------------------------------
+# A shell waits for its second sleep, which sleeps past the recording's end:
+# both waits began during the recording and were not over at its end. Their
+# kernel stacks are taken from the sleeping threads once the programs stop.
+sh -c 'sleep 0.3; sleep 5; :' >/dev/null &
+shp=$!
+sleep 0.1
+ok "records a shell and its sleep for 1 s" wp-record -q -d 1 -p "$shp" -o "$TMPD/e.wpd"
+pkill -P "$shp" sleep
+wait "$shp" 2>/dev/null
+E=$TMPD/e.wpd
+# ns of the file's sleep stacks that have FRAME
+open_ns() {
+	jval "$1" 'my $n = 0; for my $b (@{$j->{blocking_stacks}}) {
+		$n += $b->{total_ns} if $b->{reason} eq "sleep" && grep { $_ eq "'"$2"'" } @{$b->{stack}} } $n'
+}
+cmp_ok "$(open_ns "$E" do_wait)" ">" 500000000 "the shell's open wait has its kernel stack (do_wait)"
+cmp_ok "$(open_ns "$E" hrtimer_nanosleep)" ">" 500000000 \
+	"the sleep's open nanosleep has its kernel stack (hrtimer_nanosleep)"
+cmp_ok "$(jval "$E" '$j->{offcpu_kernel_not_walked_ns}')" "<" 100000000 \
+	"no long wait is left without its kernel stack"
+
 # ---- usage errors ------------------------------------------------------------
 for bad in "--min-block abc" "--min-block -1" "--min-block 3600000001" \
 	"--off-cpu-kernel-stacks some" "--off-cpu-kernel-stacks" "--off-cpu-kernel-sample x" \
