@@ -529,6 +529,20 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 	}
 	wp_json__end_object(j);
 
+	/* the recorder's other counters (bpf.*, ...): not losses, but what
+	 * explains some (bpf.switch_in_unseen for lost.offcpu_stack) */
+	wp_json__key(j, "diagnostics");
+	wp_json__begin_object(j);
+	for (i = 0; i < wp_profile__nstats(p); i++) {
+		const struct wp_kv_entry *e = wp_profile__stat(p, i);
+
+		if (has_lost(e) || e->type != WPD_KV_U64 || !strchr(e->key, '.'))
+			continue;
+		wp_json__key(j, e->key);
+		wp_json__u64(j, e->u64);
+	}
+	wp_json__end_object(j);
+
 	wp_json__key(j, "read");
 	wp_json__begin_object(j);
 	wp_json__key(j, "blocks");
