@@ -38,8 +38,9 @@
 
 #define DEFAULT_FREQ 99
 #define DEFAULT_OUTPUT "wp.wpd"
-/* --call-graph dwarf without a size: user stack bytes per sample */
-#define DEFAULT_DUMP_SIZE 16384
+/* --call-graph dwarf without a size: user stack bytes per sample (perf's
+ * default; python3's deepest stacks lose 0.5 % to it, docs/unwinding.md) */
+#define DEFAULT_DUMP_SIZE 8192
 /* --min-block default: off-CPU intervals at least this long are stored
  * one by one (a timeline), shorter ones summed in the kernel */
 #define DEFAULT_MIN_BLOCK_US 1000
@@ -62,6 +63,7 @@ struct record_opts {
 	uint64_t ringbuf_bytes;  /* 0: automatic */
 	bool inline_stacks;
 	uint32_t dump_size;      /* --call-graph dwarf,SIZE; 0: fp */
+	bool call_graph_set;     /* --call-graph given: else dwarf where supported */
 	bool no_embed_symbols;   /* no SYMBOL/SRCLINE records */
 	bool keep_dumps;         /* dwarf: USTACK_DUMP records, unwound when read */
 	bool no_offcpu;          /* on-CPU samples only */
@@ -214,12 +216,15 @@ static void usage(FILE *f)
 "  -v, --verbose     more messages (-vv: libbpf's too)\n"
 "      --ringbuf-size KB\n"
 "                    BPF ring buffer size in KiB, a power of two >= 4\n"
-"                    (default: 512 per CPU, at least 4096)\n"
+"                    (default: 512 per CPU with fp, room for a quarter\n"
+"                    second of dumps per CPU with dwarf; at least 4096)\n"
 "      --call-graph MODE\n"
-"                    how user stacks are captured: fp (frame pointers, the\n"
-"                    default) or dwarf[,SIZE] (the registers and the top SIZE\n"
-"                    bytes of the stack, unwound with the binaries' CFI as\n"
-"                    the recording goes; SIZE %u..%u, default %u)\n"
+"                    how user stacks are captured: dwarf[,SIZE] (the\n"
+"                    default on x86_64: the registers and the top SIZE bytes\n"
+"                    of the stack, unwound with the binaries' CFI as the\n"
+"                    recording goes; SIZE %u..%u, default %u) or fp (frame\n"
+"                    pointers: the default elsewhere; cheaper, but stacks\n"
+"                    stop at code built without them)\n"
 "      --keep-dumps  dwarf: store the registers and stack bytes instead, for\n"
 "                    the reader to unwind (the file then needs the binaries)\n"
 "      --inline-stacks\n"
@@ -388,6 +393,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 				       optarg, WP_DUMP_MIN, WP_DUMP_MAX);
 				return 2;
 			}
+			o->call_graph_set = true;
 			break;
 		case OPT_NO_EMBED:
 			o->no_embed_symbols = true;
@@ -455,6 +461,15 @@ static int parse_options(struct record *r, int argc, char **argv)
 	}
 	if (!o->npids && !o->argv)
 		o->system_wide = true;
+	/* dwarf by default: complete stacks through code without frame
+	 * pointers (most distributions' libraries); fp where dwarf cannot be
+	 * recorded, since it would record no user stack at all */
+	if (!o->call_graph_set) {
+		o->dump_size = wp_session__dwarf_supported() ? DEFAULT_DUMP_SIZE : 0;
+		if (!o->dump_size)
+			pr_info("--call-graph dwarf is not supported here (x86_64 and "
+				"bpf_task_pt_regs() needed): frame pointers");
+	}
 
 	if (freq_arg) {
 		long max = max_sample_rate();
@@ -582,15 +597,26 @@ static int record__sched_flush(struct record *r, bool final)
 	return err;
 }
 
-static uint64_t default_ringbuf(uint32_t dump_size)
+/*
+ * fp: 512 KiB per CPU. dwarf: room on every CPU at once for a quarter of a
+ * second of samples, 48 to 256 dumps: the consumer unwinds each one (12 to
+ * 30 us) and may stall on a new binary's CFI or a flush; a dump that finds
+ * no room falls back to a frame-pointer stack, counted. At the default
+ * 99 Hz and 8 KiB that is 48 dumps, 441 KiB per CPU: no more than fp,
+ * whatever the number of CPUs. At least 4 MiB, at most 256 MiB.
+ */
+static uint64_t default_ringbuf(uint32_t dump_size, uint64_t freq)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 	uint64_t want = (uint64_t)(n > 0 ? n : 1) * (512u << 10), sz = 4u << 20;
+	uint64_t dumps = freq / 4;
 
-	/* dwarf: room for 256 dumps per CPU (a poll drains every 10 ms) */
-	if (dump_size)
-		want = (uint64_t)(n > 0 ? n : 1) * 256 *
-		       (sizeof(struct wp_ustack_event) + dump_size);
+	if (dump_size) {
+		dumps = dumps < 48 ? 48 : dumps > 256 ? 256 : dumps;
+		/* + 8: the ring buffer's own header per record */
+		want = (uint64_t)(n > 0 ? n : 1) * dumps *
+		       (sizeof(struct wp_ustack_event) + dump_size + 8);
+	}
 
 	while (sz < want && sz < (256u << 20))
 		sz <<= 1;
@@ -719,7 +745,8 @@ static int record__run(struct record *r)
 	so.self_tgid = (uint32_t)getpid();
 	so.freq = r->opts.freq;
 	so.ringbuf_bytes = r->opts.ringbuf_bytes ? r->opts.ringbuf_bytes
-						  : default_ringbuf(r->opts.dump_size);
+						  : default_ringbuf(r->opts.dump_size,
+								    r->opts.freq);
 	so.dump_size = r->opts.dump_size;
 	so.offcpu_dumps = !r->opts.no_offcpu;
 	so.inline_stacks = r->opts.inline_stacks;

@@ -168,6 +168,16 @@ bad:
 
 /* ---- open / load ------------------------------------------------------- */
 
+bool wp_session__dwarf_supported(void)
+{
+#if defined(__x86_64__)
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_task_pt_regs,
+				       NULL) == 1;
+#else
+	return false;
+#endif
+}
+
 static int session_load(struct wp_session *s, const struct wp_session_opts *opts, bool ksym)
 {
 	int err;

@@ -29,6 +29,9 @@ struct wp_session_opts {
 /* Check capabilities and BTF, open and load the BPF object. Errors are
  * reported here (with the reason and what to do), then -errno returned. */
 int wp_session__open(const struct wp_session_opts *opts, struct wp_session **out);
+/* --call-graph dwarf can be recorded here: x86_64 (the registers' layout)
+ * and a kernel with bpf_task_pt_regs() (5.15) */
+bool wp_session__dwarf_supported(void);
 /* Add a process to the followed set (follow mode, before attaching). */
 int wp_session__follow(struct wp_session *s, uint32_t tgid);
 /* Attach: tracepoints first (so no child is missed), then the perf events. */
