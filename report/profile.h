@@ -192,6 +192,8 @@ struct wp_unwind_stats {
 	uint64_t unwinds, ns;                 /* unwinder calls, time they took */
 	uint64_t recorded;                    /* of dumps: unwound by wp-record (STATS) */
 	uint64_t recorded_ns;                 /* the time wp-record took for them */
+	uint64_t fp_fallback;                 /* samples sent with a frame-pointer
+					       * stack: no room for their dump */
 };
 const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p);
 

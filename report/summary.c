@@ -68,6 +68,11 @@ static void unwind_warn(const struct wp_profile *p, const char *path)
 	const struct wp_unwind_stats *u = wp_profile__unwind(p);
 	uint64_t bad;
 
+	if (u && u->fp_fallback)
+		pr_warn("%s: %" PRIu64 " samples found no room in the ring buffer for their user "
+			"stack copy and have frame-pointer stacks instead (which stop at code "
+			"without frame pointers): a larger --ringbuf-size or a lower -F helps",
+			path, u->fp_fallback);
 	if (!u || !(bad = unwind_truncated(u)))
 		return;
 	pr_warn("%s: %" PRIu64 " of %" PRIu64 " user stacks could not be unwound to their "
@@ -145,7 +150,8 @@ static const unsigned int reason_order[] = {
  * Frame-pointer stacks that stop short: code built without frame pointers
  * (gcc -O2's default, most distributions' libraries) hides its callers.
  * After resolve: when fewer than half of the user stacks end at main or at
- * a process's or thread's start, say that --call-graph dwarf would help.
+ * a process's or thread's start, say that --call-graph dwarf would help
+ * (an fp recording: --call-graph fp, or a machine without dwarf).
  */
 static void fp_hint(const struct wp_profile *p, FILE *f)
 {
@@ -173,8 +179,9 @@ static void fp_hint(const struct wp_profile *p, FILE *f)
 	}
 	if (user >= 20 && rooted * 2 < user)
 		fprintf(f, "# %-13s only %.1f%% of the user stacks reach main or a thread's start: "
-			"the code lacks frame pointers? wp-record --call-graph dwarf unwinds "
-			"without them\n", "hint:", 100.0 * (double)rooted / (double)user);
+			"the code lacks frame pointers? record with --call-graph dwarf (the "
+			"default on x86_64), which unwinds without them\n", "hint:",
+			100.0 * (double)rooted / (double)user);
 }
 
 /* "# unwind:" stacks unwound from USTACK_DUMP records (by wp-record, or
@@ -202,9 +209,13 @@ static void unwind_text(const struct wp_profile *p, FILE *f)
 			u->reasons[i]);
 		any = true;
 	}
-	fprintf(f, "%s; %.1f frames per stack, %.1f us per stack\n", any ? ")" : "",
-		(double)u->frames / (double)u->dumps,
+	fprintf(f, "%s; %.1f frames per stack, %.1f us per stack", any ? ")" : "",
+		u->dumps ? (double)u->frames / (double)u->dumps : 0.0,
 		calls ? (double)ns / (double)calls / 1e3 : 0.0);
+	if (u->fp_fallback)
+		fprintf(f, "; %" PRIu64 " more with frame-pointer stacks (ring buffer full)",
+			u->fp_fallback);
+	fputc('\n', f);
 }
 
 static void unwind_json(const struct wp_profile *p, struct wp_json *j)
@@ -241,6 +252,8 @@ static void unwind_json(const struct wp_profile *p, struct wp_json *j)
 	wp_json__u64(j, u->recorded);
 	wp_json__key(j, "recorded_ns");
 	wp_json__u64(j, u->recorded_ns);
+	wp_json__key(j, "fp_fallback");
+	wp_json__u64(j, u->fp_fallback);
 	wp_json__end_object(j);
 }
 

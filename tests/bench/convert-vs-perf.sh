@@ -68,7 +68,7 @@ secs() { echo "${1%% *}"; } # the CPU seconds of best's output
 echo "# workload: burn -t $THREADS -s $SECS, -F $F Hz; best of $REPS; $(nproc) CPUs"
 perf record -q -g -F "$F" -o "$T/perf.data" -- "$WL/burn" -t "$THREADS" -s "$SECS" >/dev/null 2>&1 ||
 	die "perf record failed"
-"$WP_BIN/wp-record" -q -F "$F" -o "$T/wp.wpd" -- "$WL/burn" -t "$THREADS" -s "$SECS" >/dev/null ||
+"$WP_BIN/wp-record" -q -F "$F" --call-graph fp -o "$T/wp.wpd" -- "$WL/burn" -t "$THREADS" -s "$SECS" >/dev/null ||
 	die "wp-record failed"
 np=$(perf script -i "$T/perf.data" -F tid 2>/dev/null | grep -c .)
 nw=$("$WP_BIN/wp-report" --json -n 1 "$T/wp.wpd" 2>/dev/null |

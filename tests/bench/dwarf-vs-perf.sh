@@ -27,7 +27,7 @@
 # Target: smaller files than perf's dwarf mode. BENCH_STRICT=1: exit 1
 # when missed. Knobs: BENCH_FREQ (999), BENCH_ROUNDS (1500), BENCH_REPS
 # (5), BENCH_THREADS (one per CPU), BENCH_SIZE (dwarf stack bytes for
-# both tools, 8192: perf's default; wp's default is 16384).
+# both tools, 8192: perf's default and wp's).
 set -u
 : "${WP_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${WP_BUILD:=$WP_SRC/build}"
@@ -69,7 +69,7 @@ echo "# workload: deep (-O2 -fomit-frame-pointer); $THREADS thread(s) x $ROUNDS 
 : >"$T/bare"; : >"$T/wpfp"; : >"$T/wpdw"; : >"$T/perf"
 for ((i = 0; i < REPS; i++)); do
 	"$T/deep" -n "$ROUNDS" -t "$THREADS" >"$T/o" && elapsed_of "$T/o" >>"$T/bare"
-	WPR -o "$T/s.wpd" -- "$T/deep" -n "$ROUNDS" -t "$THREADS" >"$T/o" && elapsed_of "$T/o" >>"$T/wpfp"
+	WPR --call-graph fp -o "$T/s.wpd" -- "$T/deep" -n "$ROUNDS" -t "$THREADS" >"$T/o" && elapsed_of "$T/o" >>"$T/wpfp"
 	WPR --call-graph "dwarf,$SIZE" -o "$T/s.wpd" -- "$T/deep" -n "$ROUNDS" -t "$THREADS" >"$T/o" &&
 		elapsed_of "$T/o" >>"$T/wpdw"
 	PERF -o "$T/s.data" -- "$T/deep" -n "$ROUNDS" -t "$THREADS" >"$T/o" 2>/dev/null &&
@@ -113,7 +113,7 @@ for s in 2 6; do
 	WPR --call-graph "dwarf,$SIZE" -o "$T/b$s.wpd" -- "$T/deep" -d $s >/dev/null || die "wp-record failed"
 	WPR --call-graph "dwarf,$SIZE" --keep-dumps -o "$T/k$s.wpd" -- "$T/deep" -d $s >/dev/null ||
 		die "wp-record --keep-dumps failed"
-	WPR -o "$T/f$s.wpd" -- "$T/deep" -d $s >/dev/null || die "wp-record failed"
+	WPR --call-graph fp -o "$T/f$s.wpd" -- "$T/deep" -d $s >/dev/null || die "wp-record failed"
 	PERF -o "$T/b$s.data" -- "$T/deep" -d $s >/dev/null 2>&1 || die "perf record failed"
 done
 wsz2=$(stat -c %s "$T/b2.wpd"); wsz6=$(stat -c %s "$T/b6.wpd")
@@ -159,7 +159,7 @@ if command -v /usr/bin/time >/dev/null; then
 		"$T/deep" -d 30 >/dev/null &
 		dp=$!
 		sleep 0.3
-		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 -o "$T/c.wpd" -p $dp >>"$T/c_fp"
+		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 --call-graph fp -o "$T/c.wpd" -p $dp >>"$T/c_fp"
 		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 --call-graph "dwarf,$SIZE" \
 			-o "$T/c.wpd" -p $dp >>"$T/c_dw"
 		cpu_of "$WP_BIN/wp-record" -q -f -F "$F" $NOOFF -d 6 --call-graph "dwarf,$SIZE" \

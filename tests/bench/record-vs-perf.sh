@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# wp-record vs `perf record -g`, same workload (tests/workloads/burn), same
-# frequency, side by side:
+# wp-record --call-graph fp vs `perf record -g` (both frame pointers), same
+# workload (tests/workloads/burn), same frequency, side by side:
 #
 #  slowdown      fixed work (burn -n, one thread per CPU) timed bare and
 #                under each recorder; best of BENCH_REPS runs each,
@@ -64,7 +64,7 @@ echo "# workload: burn; $THREADS thread(s) x $ROUNDS rounds for slowdown, 1 thre
 : >"$T/bare"; : >"$T/wp"; : >"$T/perf"
 for ((i = 0; i < REPS; i++)); do
 	"$WL/burn" -n "$ROUNDS" -t "$THREADS" -u >"$T/o" && elapsed_of "$T/o" >>"$T/bare"
-	"$WP_BIN/wp-record" -q -f -F "$F" -o "$T/s.wpd" -- "$WL/burn" -n "$ROUNDS" -t "$THREADS" -u >"$T/o" &&
+	"$WP_BIN/wp-record" -q -f -F "$F" --call-graph fp -o "$T/s.wpd" -- "$WL/burn" -n "$ROUNDS" -t "$THREADS" -u >"$T/o" &&
 		elapsed_of "$T/o" >>"$T/wp"
 	perf record -q -g -F "$F" -o "$T/s.data" -- "$WL/burn" -n "$ROUNDS" -t "$THREADS" -u >"$T/o" 2>/dev/null &&
 		elapsed_of "$T/o" >>"$T/perf"
@@ -79,7 +79,7 @@ wp_slow=$(calc "$wpt / $bare" 4); perf_slow=$(calc "$perft / $bare" 4)
 "$WL/burn" -s 0 -t "$THREADS" >/dev/null &
 burner=$!
 sleep 0.2
-/usr/bin/time -f "%U %S" -o "$T/wt" "$WP_BIN/wp-record" -q -f -F "$F" -d 5 -p $burner -o "$T/c.wpd" ||
+/usr/bin/time -f "%U %S" -o "$T/wt" "$WP_BIN/wp-record" -q -f -F "$F" --call-graph fp -d 5 -p $burner -o "$T/c.wpd" ||
 	die "wp-record -p failed"
 /usr/bin/time -f "%U %S" -o "$T/pt" perf record -q -g -F "$F" -p $burner -o "$T/c.data" -- sleep 5 \
 	>/dev/null 2>&1 || die "perf record -p failed"
@@ -89,7 +89,7 @@ wp_cn=$("$T/wpd-times" "$T/c.wpd" | awk '{ print $2 }'); perf_cn=$(perf_samples 
 
 # ---- bytes per sample --------------------------------------------------
 for s in 2 6; do
-	"$WP_BIN/wp-record" -q -f -F "$F" -o "$T/b$s.wpd" -- "$WL/burn" -s $s >/dev/null || die "wp-record failed"
+	"$WP_BIN/wp-record" -q -f -F "$F" --call-graph fp -o "$T/b$s.wpd" -- "$WL/burn" -s $s >/dev/null || die "wp-record failed"
 	perf record -q -g -F "$F" -o "$T/b$s.data" -- "$WL/burn" -s $s >/dev/null 2>&1 || die "perf record failed"
 done
 wsz2=$(stat -c %s "$T/b2.wpd"); wsz6=$(stat -c %s "$T/b6.wpd")
@@ -102,7 +102,7 @@ perf_bps=$(calc "($psz6 - $psz2) / ($pn6 - $pn2)" 2)
 # ---- time to first sample ----------------------------------------------
 : >"$T/wpf"; : >"$T/wpm"; : >"$T/perff"
 for ((i = 0; i < REPS; i++)); do
-	mono_exec "$T/t0" "$WP_BIN/wp-record" -q -f -F "$F" -o "$T/f.wpd" -- "$WL/burn" -s 0.3 >/dev/null
+	mono_exec "$T/t0" "$WP_BIN/wp-record" -q -f -F "$F" --call-graph fp -o "$T/f.wpd" -- "$WL/burn" -s 0.3 >/dev/null
 	t0=$(cat "$T/t0")
 	read -r _ n _ first _ _ _ start < <("$T/wpd-times" "$T/f.wpd")
 	[ "$n" -gt 0 ] && calcn "($first - $t0) / 1e6" 2 >>"$T/wpf" && calcn "($first - $start) / 1e6" 2 >>"$T/wpm"

@@ -13,6 +13,8 @@
 #   wp-on-cpu     wp-record -a --no-off-cpu (samples only: the reference)
 #   perf          perf record -e sched:sched_switch -g -a
 #
+# wp records with --call-graph fp, as perf -g does (frame pointers).
+#
 # Reported: usecs/op (best of BENCH_REPS runs each, interleaved: the
 # machine may be shared), the cost each recorder adds per operation and
 # per context switch, wp's over perf's, the events each one lost (wp: the
@@ -66,11 +68,11 @@ echo "# perf bench sched pipe -l $LOOPS on CPU 0 ($(nproc) CPUs, load $(cut -d' 
 for c in bare wp wp-all wp-on-cpu perf; do : >"$T/$c"; : >"$T/$c.lost"; done
 for ((i = 0; i < REPS; i++)); do
 	"${BENCH[@]}" >"$T/o" 2>&1 && uop "$T/o" >>"$T/bare"
-	"$WPR" -q -a -f -o "$T/w.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
+	"$WPR" -q -a -f --call-graph fp -o "$T/w.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
 		uop "$T/o" >>"$T/wp" && wp_lost "$T/w.wpd" >>"$T/wp.lost"
-	"$WPR" -q -a -f --off-cpu-kernel-stacks all -o "$T/l.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
+	"$WPR" -q -a -f --call-graph fp --off-cpu-kernel-stacks all -o "$T/l.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
 		uop "$T/o" >>"$T/wp-all" && wp_lost "$T/l.wpd" >>"$T/wp-all.lost"
-	"$WPR" -q -a -f --no-off-cpu -o "$T/n.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
+	"$WPR" -q -a -f --call-graph fp --no-off-cpu -o "$T/n.wpd" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
 		uop "$T/o" >>"$T/wp-on-cpu" && wp_lost "$T/n.wpd" >>"$T/wp-on-cpu.lost"
 	perf record -q -e sched:sched_switch -g -a -o "$T/p.data" -- "${BENCH[@]}" >"$T/o" 2>&1 &&
 		uop "$T/o" >>"$T/perf" && perf_lost "$T/p.data" >>"$T/perf.lost"

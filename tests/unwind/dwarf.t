@@ -7,6 +7,7 @@
 . "$WP_SRC/tests/lib/tap.sh"
 . "$WP_SRC/tests/record/lib.sh"
 need_root
+[ "$(uname -m)" = x86_64 ] || skip_all "--call-graph dwarf needs x86_64"
 
 F=499
 CHAIN='deep_a;deep_b;deep_c;deep_leaf'
@@ -34,11 +35,12 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'; 
 ok "builds the workload without frame pointers" \
 	gcc -O2 -g -fomit-frame-pointer -o "$TMPD/deep" "$WP_SRC/tests/workloads/deep.c" -lpthread
 
-# ---- dwarf mode: the whole chain -------------------------------------------
-ok "records with --call-graph dwarf" \
-	wp-record -q -F $F --call-graph dwarf -o "$TMPD/d.wpd" -- "$TMPD/deep" -d 3
+# ---- dwarf mode, the default on x86_64: the whole chain ---------------------
+ok "records with the default call graph" \
+	wp-record -q -F $F -o "$TMPD/d.wpd" -- "$TMPD/deep" -d 3
 D="$TMPD/d.wpd"
-is "$(jval "$D" '$j->{call_graph}')" "dwarf,16384" "META call_graph is dwarf,16384"
+is "$(jval "$D" '$j->{call_graph}')" "dwarf,8192" "the default on x86_64 is dwarf,8192"
+is "$(jval "$D" '$j->{unwind}{fp_fallback}')" 0 "every sample's dump found room in the ring buffer"
 samples=$(jval "$D" '$j->{samples}')
 stacks=$(jval "$D" '$j->{unwind}{stacks}')
 complete=$(jval "$D" '$j->{unwind}{complete}')
@@ -129,6 +131,21 @@ diag "off-CPU: dwarf $sfull of $sall ms asleep with main;$CHAIN, fp $ffull of $f
 cmp_ok "$sall" ">=" 300 "the sleeper's off-CPU time is recorded ($sall ms)"
 cmp_ok "$(pct "$sfull" "$sall")" ">=" 90 "off-CPU, dwarf: >= 90% of the sleep time carries the chain up to main"
 cmp_ok "$(pct "$ffull" "$fall")" "<" 50 "off-CPU, fp: the chain is lost"
+
+# ---- forced fallback: no room in the ring buffer for a dump ----------------
+# A 4 KiB ring buffer cannot hold an 8 KiB dump: every sample falls back to
+# a frame-pointer stack, counted and shown.
+ok "records with --call-graph dwarf and a 4 KiB ring buffer" \
+	wp-record -q -F $F --call-graph dwarf --ringbuf-size 4 -o "$TMPD/r.wpd" -- "$TMPD/deep" -d 1
+R="$TMPD/r.wpd"
+rsamples=$(jval "$R" '$j->{samples}')
+cmp_ok "$rsamples" ">" 0 "its samples are recorded ($rsamples)"
+is "$(jval "$R" '$j->{unwind}{fp_fallback}')" "$rsamples" "each one counted as an fp fallback"
+is "$(jval "$R" '$j->{unwind}{stacks}')" 0 "none unwound"
+like "$(wp-report -n 0 "$R" 2>/dev/null)" "# unwind: .*; $rsamples more with frame-pointer stacks \\(ring buffer full\\)" \
+	"wp-report's unwind: line counts them"
+like "$(wp-report -n 0 "$R" 2>&1 >/dev/null)" "$rsamples samples found no room in the ring buffer" \
+	"and wp-report warns"
 
 # ---- forced failure: a stack deeper than the bytes copied ------------------
 ok "records with --call-graph dwarf,64" \
