@@ -69,8 +69,8 @@ static void unwind_warn(const struct wp_profile *p, const char *path)
 	uint64_t bad;
 
 	if (u && u->fp_fallback)
-		pr_warn("%s: %" PRIu64 " samples found no room in the ring buffer for their user "
-			"stack copy and have frame-pointer stacks instead (which stop at code "
+		pr_warn("%s: %" PRIu64 " samples or off-CPU intervals found no room in the ring "
+			"buffer for their user stack copy and have frame-pointer stacks instead (which stop at code "
 			"without frame pointers): a larger --ringbuf-size or a lower -F helps",
 			path, u->fp_fallback);
 	if (!u || !(bad = unwind_truncated(u)))
