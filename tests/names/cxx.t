@@ -27,9 +27,12 @@ like "$(cat "$TMPD/folded")" "(^|;)main;wpt::Worker::run\(\);unsigned long wpt::
 	"folded: main;wpt::Worker::run();...spin_template... (complete, demangled)"
 
 # The binary gone: the recording has the names.
-before=$(wp-report -n 0 "$TMPD/c.wpd" 2>/dev/null | grep -v '^#')
+# (dwarf, the default, may truncate a stack or two at the process's start
+# or end, with a warning: the same one before and after the move)
+before=$(wp-report -n 0 "$TMPD/c.wpd" 2>"$TMPD/err0" | grep -v '^#')
 mv "$TMPD/cxx" "$TMPD/cxx.moved"
 after=$(wp-report -n 0 "$TMPD/c.wpd" 2>"$TMPD/err" | grep -v '^#')
 is "$after" "$before" "the binary moved away: the same report, from the recording's names"
-unlike "$(cat "$TMPD/err")" "warning" "and no warning about the missing binary"
+is "$(cat "$TMPD/err")" "$(cat "$TMPD/err0")" "and no warning about the missing binary"
+unlike "$(cat "$TMPD/err")" "cxx|cannot read|build-id" "(none naming the binary)"
 done_testing
