@@ -72,6 +72,13 @@ const volatile __u64 wp_thread_size = 16384;
 /* --call-graph dwarf: ask wp.bpf.c's wp_sys_exit for the user stack of
  * each interval sent individually (map dump_want) */
 const volatile bool wp_dwarf = false;
+/* --off-cpu-dwarf-rate: those dumps are bounded per CPU by a token bucket
+ * (each costs an 8 KiB copy and ~20 us of unwinding in wp-record, and
+ * off-CPU intervals are not bounded by -F): one per wp_dump_gap_ns, up to
+ * wp_dump_burst_ns ahead (burst - 1 gaps); 0: no dumps for intervals.
+ * The others keep their frame-pointer stack, counted. */
+const volatile __u64 wp_dump_gap_ns = 10000000;
+const volatile __u64 wp_dump_burst_ns = 90000000;
 
 /* Recording start (CLOCK_MONOTONIC), written by wp-record once every
  * program is attached; 0: not started, every program returns at once. */
@@ -175,6 +182,16 @@ struct {
 	__type(value, struct wp_dump_want);
 	__uint(max_entries, 16384);
 } dump_want SEC(".maps");
+
+/* the time from which this CPU may ask for the next off-CPU dump (a
+ * GCRA token bucket: one u64; written by sched_switch only, which runs
+ * with interrupts off) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} dump_budget SEC(".maps");
 
 /* where a program's stack pointer is read back as a number */
 struct {
@@ -406,7 +423,7 @@ static __always_inline void fill_event(struct wp_offcpu_event *e,
  * with), user frames from the spill map. 0 sent, -1 not.
  */
 static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp_thread_state *ts,
-				      struct task_struct *t, __u32 tid);
+				      struct task_struct *t, __u32 tid, __u64 now);
 
 static __always_inline int send_inline(struct wp_thread_state *ts, struct task_struct *next,
 				       __u32 tid, __u64 dur, __u64 runq, bool kframes, bool dump)
@@ -465,7 +482,7 @@ static __always_inline int send_inline(struct wp_thread_state *ts, struct task_s
 	if (sp)
 		bpf_map_delete_elem(&spill, &tid);
 	if (dump)
-		want_dump(&b->e, ts, next, tid);
+		want_dump(&b->e, ts, next, tid, ts->out_ns + dur);
 	b->e.nkernel = nk;
 	b->e.nuser = nu;
 	size = sizeof(b->e) + (__u64)(nk + nu) * sizeof(__u64);
@@ -483,8 +500,23 @@ static __always_inline int send_inline(struct wp_thread_state *ts, struct task_s
  * say where. Not for a preempted thread (no system call to leave) nor one
  * without user space.
  */
+/* Within this CPU's --off-cpu-dwarf-rate: take a token. */
+static __always_inline bool dump_allowed(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *next;
+
+	if (!wp_dump_gap_ns)
+		return false;
+	next = bpf_map_lookup_elem(&dump_budget, &zero);
+	if (!next || *next > now + wp_dump_burst_ns)
+		return false;
+	*next = (*next > now ? *next : now) + wp_dump_gap_ns;
+	return true;
+}
+
 static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp_thread_state *ts,
-				      struct task_struct *t, __u32 tid)
+				      struct task_struct *t, __u32 tid, __u64 now)
 {
 	struct pt_regs *regs;
 	struct wp_dump_want w;
@@ -499,6 +531,10 @@ static __always_inline void want_dump(struct wp_offcpu_event *e, const struct wp
 	w.start_ns = ts->out_ns;
 	w.sp = regs->sp;
 	w.ip = regs->ip;
+	if (!dump_allowed(now)) {
+		scount(WP_SC_DUMP_RATE_LIMITED); /* its frame-pointer stack stays */
+		return;
+	}
 #else
 	return; /* dumps are x86_64's (wp.bpf.c) */
 #endif
@@ -604,7 +640,7 @@ static __always_inline void end_interval(struct wp_thread_state *ts, struct task
 	if (e) {
 		fill_event(e, ts, tid, dur, runq);
 		if (wp_dwarf && long_one && asleep)
-			want_dump(e, ts, next, tid);
+			want_dump(e, ts, next, tid, now);
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 		scount(WP_SC_EVENTS);
 		return;

@@ -192,6 +192,7 @@ enum wp_sched_counter {
 	WP_SC_OUT_UNSEEN,        /* switch-out not traced, rebuilt from the CPU time */
 	WP_SC_KSTACK_SAMPLED,    /* of those, of short waits (sampled) */
 	WP_SC_KSTACK_FINAL,      /* kernel stacks of intervals still open at the end */
+	WP_SC_DUMP_RATE_LIMITED, /* dwarf: over --off-cpu-dwarf-rate, fp user stack kept */
 	WP_SC_MAX,
 };
 

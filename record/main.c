@@ -45,6 +45,10 @@
  * one by one (a timeline), shorter ones summed in the kernel */
 #define DEFAULT_MIN_BLOCK_US 1000
 #define DEFAULT_KSTACK_SAMPLE_US 10000
+/* --off-cpu-dwarf-rate default: off-CPU dumps per second per CPU, about
+ * -F's default: at ~20 us of unwinding each, 0.2 % of a CPU per CPU */
+#define DEFAULT_OFFCPU_DWARF_RATE 100
+#define MAX_OFFCPU_DWARF_RATE 1000000
 #define POLL_MS 10
 #define FLUSH_NS (1000ull * 1000 * 1000)
 #define NSEC 1000000000ull
@@ -70,6 +74,7 @@ struct record_opts {
 	uint64_t min_block_ns;   /* --min-block */
 	bool kstacks_all;        /* --off-cpu-kernel-stacks all */
 	uint64_t kstack_sample_ns; /* --off-cpu-kernel-sample */
+	uint32_t offcpu_dwarf_rate; /* --off-cpu-dwarf-rate */
 	bool no_offcpu_agg;      /* tests: every interval individually */
 	uint32_t offcpu_agg_entries; /* tests: aggregation map size */
 };
@@ -248,6 +253,10 @@ static void usage(FILE *f)
 "                    with long: the kernel stack of one short wait per US\n"
 "                    microseconds of a thread's short-wait time (default %u;\n"
 "                    0: none); the other short waits are marked as not walked\n"
+"      --off-cpu-dwarf-rate N\n"
+"                    with dwarf: at most N off-CPU intervals per second per CPU\n"
+"                    get a stack dump (default %u); the others keep their\n"
+"                    frame-pointer stack, counted (0: none get one)\n"
 "  -h, --help        show this help\n"
 "  -V, --version     show the version\n"
 "\n"
@@ -258,7 +267,7 @@ static void usage(FILE *f)
 "Exit status: 0 recorded, 1 failure, 2 usage error.\n"
 "Needs CAP_BPF and CAP_PERFMON (or root) and a kernel with BTF.\n",
 		DEFAULT_FREQ, DEFAULT_OUTPUT, WP_DUMP_MIN, WP_DUMP_MAX, DEFAULT_DUMP_SIZE,
-		DEFAULT_MIN_BLOCK_US, DEFAULT_KSTACK_SAMPLE_US);
+		DEFAULT_MIN_BLOCK_US, DEFAULT_KSTACK_SAMPLE_US, DEFAULT_OFFCPU_DWARF_RATE);
 }
 
 /* ---- options -------------------------------------------------------------- */
@@ -266,7 +275,7 @@ static void usage(FILE *f)
 enum { OPT_RINGBUF = 256, OPT_INLINE, OPT_NO_EMBED = 300, OPT_CALL_GRAPH = 320,
        OPT_KEEP_DUMPS,
        OPT_NO_OFFCPU = 340, OPT_MIN_BLOCK, OPT_OFFCPU_KSTACKS, OPT_NO_OFFCPU_AGG,
-       OPT_OFFCPU_AGG_ENTRIES, OPT_OFFCPU_KSAMPLE };
+       OPT_OFFCPU_AGG_ENTRIES, OPT_OFFCPU_KSAMPLE, OPT_OFFCPU_DWARF_RATE };
 
 /* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). 0 or -EINVAL. */
 static int parse_call_graph(const char *s, uint32_t *dump_size)
@@ -310,6 +319,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 		{ "no-off-cpu", no_argument, NULL, OPT_NO_OFFCPU },
 		{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
 		{ "off-cpu-kernel-sample", required_argument, NULL, OPT_OFFCPU_KSAMPLE },
+		{ "off-cpu-dwarf-rate", required_argument, NULL, OPT_OFFCPU_DWARF_RATE },
 		{ "off-cpu-kernel-stacks", required_argument, NULL, OPT_OFFCPU_KSTACKS },
 		/* undocumented, for the tests: prove the aggregation exact, fill it */
 		{ "no-off-cpu-aggregation", no_argument, NULL, OPT_NO_OFFCPU_AGG },
@@ -325,6 +335,7 @@ static int parse_options(struct record *r, int argc, char **argv)
 	o->output = DEFAULT_OUTPUT;
 	o->min_block_ns = DEFAULT_MIN_BLOCK_US * 1000ull;
 	o->kstack_sample_ns = DEFAULT_KSTACK_SAMPLE_US * 1000ull;
+	o->offcpu_dwarf_rate = DEFAULT_OFFCPU_DWARF_RATE;
 	/* "+": stop at the first non-option, so the command's options stay its own */
 	while ((c = getopt_long(argc, argv, "+F:p:ad:o:fqvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -426,6 +437,14 @@ static int parse_options(struct record *r, int argc, char **argv)
 				return 2;
 			}
 			o->kstack_sample_ns = v * 1000;
+			break;
+		case OPT_OFFCPU_DWARF_RATE:
+			if (wp_parse_u64(optarg, 0, MAX_OFFCPU_DWARF_RATE, &v)) {
+				pr_err("invalid --off-cpu-dwarf-rate '%s': want dumps per second "
+				       "per CPU, 0 to %u", optarg, MAX_OFFCPU_DWARF_RATE);
+				return 2;
+			}
+			o->offcpu_dwarf_rate = (uint32_t)v;
 			break;
 		case OPT_NO_OFFCPU_AGG:
 			o->no_offcpu_agg = true;
@@ -538,6 +557,8 @@ static void put_meta(struct record *r, struct wpd_buf *b)
 		wpd_kv__put_str(b, "off_cpu_kernel_stacks", r->opts.kstacks_all ? "all" : "long");
 		if (!r->opts.kstacks_all)
 			wpd_kv__put_u64(b, "off_cpu_kernel_sample_ns", r->opts.kstack_sample_ns);
+		if (r->opts.dump_size)
+			wpd_kv__put_u64(b, "off_cpu_dwarf_rate", r->opts.offcpu_dwarf_rate);
 		wpd_kv__put_u64(b, "off_cpu_start_ns", wp_sched__t0(r->sched));
 	}
 }
@@ -764,6 +785,7 @@ static int record__run(struct record *r)
 			.no_agg = r->opts.no_offcpu_agg,
 			.agg_entries = r->opts.offcpu_agg_entries,
 			.dwarf = so.dump_size != 0,
+			.offcpu_dump_rate = r->opts.offcpu_dwarf_rate,
 		};
 		struct wp_sched_maps sm = {
 			.events = wp_session__events_fd(r->session),

@@ -2272,6 +2272,7 @@ static void put_stats(struct wp_out *o, struct wpd_buf *b, const struct wp_count
 		{ "bpf.user_stack_dump_fallback", bpf ? bpf->c[WP_CNT_USTACK_DUMP_FALLBACK] : 0 },
 		{ "ustack_dumps", o->st.ustack_dumps },
 		{ "ustack_dump_bytes", o->st.ustack_bytes },
+		{ "bpf.offcpu_dumps", bpf ? bpf->c[WP_CNT_OFFCPU_DUMPS] : 0 },
 		{ "bpf.offcpu_dump_stale", bpf ? bpf->c[WP_CNT_OFFCPU_DUMP_STALE] : 0 },
 		{ "offcpu_ustack_dumps", o->st.offcpu_dumps },
 		{ "offcpu_ustack_missing", o->st.offcpu_dumps_missing },

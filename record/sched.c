@@ -80,9 +80,19 @@ const char *wp_sched_counter_name(enum wp_sched_counter c)
 		[WP_SC_OUT_UNSEEN] = "bpf.switch_out_unseen",
 		[WP_SC_KSTACK_SAMPLED] = "bpf.kernel_stack_sampled",
 		[WP_SC_KSTACK_FINAL] = "bpf.kernel_stack_at_end",
+		[WP_SC_DUMP_RATE_LIMITED] = "bpf.offcpu_dump_rate_limited",
 	};
 
 	return (unsigned int)c < WP_SC_MAX && names[c] ? names[c] : "unknown";
+}
+
+void wp_sched__dump_bucket(uint32_t rate, uint64_t *gap_ns, uint64_t *burst_ns)
+{
+	/* a tenth of a second's dumps at once after a quiet spell, at least one */
+	uint64_t cap = rate / 10 ? rate / 10 : 1;
+
+	*gap_ns = rate ? 1000000000ull / rate : 0;
+	*burst_ns = (cap - 1) * *gap_ns;
 }
 
 bool wp_sched_counter_is_lost(enum wp_sched_counter c)
@@ -138,6 +148,13 @@ int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps 
 	s->skel->rodata->wp_kstack_sample_ns = opts->kstack_sample_ns;
 	s->skel->rodata->wp_no_agg = opts->no_agg;
 	s->skel->rodata->wp_dwarf = opts->dwarf;
+	{
+		uint64_t gap, burst;
+
+		wp_sched__dump_bucket(opts->offcpu_dump_rate, &gap, &burst);
+		s->skel->rodata->wp_dump_gap_ns = gap;
+		s->skel->rodata->wp_dump_burst_ns = burst;
+	}
 	err = reuse(s->skel->maps.events, maps->events, "ring buffer");
 	if (!err)
 		err = reuse(s->skel->maps.kstacks, maps->kstacks, "kernel stack");

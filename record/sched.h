@@ -29,6 +29,8 @@ struct wp_sched_opts {
 	uint32_t max_threads;    /* threads accounted at once; 0: default */
 	bool dwarf;              /* --call-graph dwarf: ask for long intervals' user
 				  * stacks (map dump_want) */
+	uint32_t offcpu_dump_rate; /* with dwarf: at most this many such dumps per
+				  * second per CPU, the rest keep fp stacks (0: none) */
 };
 
 /* wp.bpf.c's maps the scheduler programs share (wp_session__map_fd()). */
@@ -36,6 +38,10 @@ struct wp_sched_maps {
 	int events, kstacks, ustacks, followed;
 	int dump_want;           /* wp_session__dump_want_fd() */
 };
+
+/* --off-cpu-dwarf-rate RATE as a token bucket: one dump per GAP_NS (0:
+ * none), a burst of up to RATE / 10 (at least 1) ahead: BURST_NS. */
+void wp_sched__dump_bucket(uint32_t rate, uint64_t *gap_ns, uint64_t *burst_ns);
 
 /* Open and load. Errors are reported here, then -errno returned. */
 int wp_sched__open(const struct wp_sched_opts *opts, const struct wp_sched_maps *maps,

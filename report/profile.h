@@ -194,6 +194,8 @@ struct wp_unwind_stats {
 	uint64_t recorded_ns;                 /* the time wp-record took for them */
 	uint64_t fp_fallback;                 /* samples sent with a frame-pointer
 					       * stack: no room for their dump */
+	uint64_t offcpu_rate_limited;         /* off-CPU intervals with a frame-pointer
+					       * stack: over --off-cpu-dwarf-rate */
 };
 const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p);
 

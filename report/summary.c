@@ -215,6 +215,9 @@ static void unwind_text(const struct wp_profile *p, FILE *f)
 	if (u->fp_fallback)
 		fprintf(f, "; %" PRIu64 " more with frame-pointer stacks (ring buffer full)",
 			u->fp_fallback);
+	if (u->offcpu_rate_limited)
+		fprintf(f, "; %" PRIu64 " off-CPU intervals with frame-pointer stacks "
+			"(over --off-cpu-dwarf-rate)", u->offcpu_rate_limited);
 	fputc('\n', f);
 }
 
@@ -254,6 +257,8 @@ static void unwind_json(const struct wp_profile *p, struct wp_json *j)
 	wp_json__u64(j, u->recorded_ns);
 	wp_json__key(j, "fp_fallback");
 	wp_json__u64(j, u->fp_fallback);
+	wp_json__key(j, "offcpu_rate_limited");
+	wp_json__u64(j, u->offcpu_rate_limited);
 	wp_json__end_object(j);
 }
 

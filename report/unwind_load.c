@@ -75,7 +75,8 @@ uint32_t prof_stack_alias_slow(const struct wp_profile *p, uint32_t id)
 
 const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p)
 {
-	return p->unw && (p->unw->st.dumps || p->unw->st.fp_fallback) ? &p->unw->st : NULL;
+	return p->unw && (p->unw->st.dumps || p->unw->st.fp_fallback ||
+			  p->unw->st.offcpu_rate_limited) ? &p->unw->st : NULL;
 }
 
 /* Time of the latest exec of pid at or before t (0: none), as profile.c. */
@@ -313,7 +314,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 int prof_unwind_recorded(struct wp_profile *p)
 {
 	struct wp_unwind_stats *st;
-	uint64_t stacks = 0, fallback = 0, v;
+	uint64_t stacks = 0, fallback = 0, limited = 0, v;
 	char key[64];
 	unsigned int i;
 
@@ -321,9 +322,12 @@ int prof_unwind_recorded(struct wp_profile *p)
 	 * with a frame-pointer stack: the bound on dwarf's cost, said next to
 	 * what it bounds (all of them, when no dump fitted at all) */
 	wp_profile__stat_u64(p, "bpf.user_stack_dump_fallback", &fallback);
+	/* and off-CPU intervals over --off-cpu-dwarf-rate, the bound on the
+	 * dumps -F does not bound */
+	wp_profile__stat_u64(p, "bpf.offcpu_dump_rate_limited", &limited);
 	if (!wp_profile__stat_u64(p, WPD_STAT_UNWIND_PREFIX "stacks", &stacks))
 		stacks = 0;
-	if (!stacks && !fallback)
+	if (!stacks && !fallback && !limited)
 		return 0;
 	if (!p->unw) {
 		p->unw = calloc(1, sizeof(*p->unw));
@@ -333,6 +337,7 @@ int prof_unwind_recorded(struct wp_profile *p)
 	}
 	st = &p->unw->st;
 	st->fp_fallback = fallback;
+	st->offcpu_rate_limited = limited;
 	/* whatever a hostile file says: sums saturate, and the reasons
 	 * cannot count more stacks than there are */
 	st->recorded = stacks;

@@ -121,8 +121,10 @@ sleep_stats() {
 			if (index($0, "main;deep_a;deep_b;deep_c;deep_leaf;")) full += $NF }
 		END { printf "%d %d\n", all, full }'
 }
+# (~480 sleeps a second: over the default --off-cpu-dwarf-rate of 100 per
+# CPU, so the bound is raised here; it is tested below)
 ok "records a sleeper with --call-graph dwarf" \
-	wp-record -q --call-graph dwarf -o "$TMPD/ds.wpd" -- "$TMPD/deep" -d 1 -s
+	wp-record -q --call-graph dwarf --off-cpu-dwarf-rate 2000 -o "$TMPD/ds.wpd" -- "$TMPD/deep" -d 1 -s
 ok "records a sleeper with --call-graph fp" \
 	wp-record -q --call-graph fp -o "$TMPD/fs.wpd" -- "$TMPD/deep" -d 1 -s
 read -r sall sfull < <(sleep_stats "$TMPD/ds.wpd")
@@ -131,6 +133,55 @@ diag "off-CPU: dwarf $sfull of $sall ms asleep with main;$CHAIN, fp $ffull of $f
 cmp_ok "$sall" ">=" 300 "the sleeper's off-CPU time is recorded ($sall ms)"
 cmp_ok "$(pct "$sfull" "$sall")" ">=" 90 "off-CPU, dwarf: >= 90% of the sleep time carries the chain up to main"
 cmp_ok "$(pct "$ffull" "$fall")" "<" 50 "off-CPU, fp: the chain is lost"
+
+# ---- --off-cpu-dwarf-rate: off-CPU dumps bounded per CPU ---------------------
+# Four threads sleeping 2 ms in a loop, all on CPU 0 (taskset): ~1900 long
+# off-CPU intervals a second there, far over the rate. The token bucket
+# allows RATE a second on that CPU plus a burst of max(1, RATE / 10): at
+# rate 10, 10 x seconds + 1 dumps (tolerance: -3 for the start-up and
+# end, where the threads are not all asleep yet, +2). Every other long
+# sleep keeps its frame-pointer stack and is counted as rate-limited; the
+# off-CPU time is the same whatever the rate.
+# dump_stats FILE: "DUMPS LIMITED STALE EVENTS SLEEP_MS DURATION_S"
+dump_stats() {
+	jval "$1" 'my $d = $j->{diagnostics}; join " ", (map { $d->{$_} // 0 }
+		qw(bpf.offcpu_dumps bpf.offcpu_dump_rate_limited bpf.offcpu_dump_stale bpf.offcpu_events)),
+		int($j->{offcpu_by_reason}{sleep} / 1e6), $j->{duration_ns} / 1e9'
+}
+ok "records four sleepers on one CPU with --off-cpu-dwarf-rate 10" \
+	wp-record -q --off-cpu-dwarf-rate 10 -o "$TMPD/r10.wpd" -- taskset -c 0 "$TMPD/deep" -d 3 -s -t 4
+read -r d10 l10 s10 e10 ms10 dur10 < <(dump_stats "$TMPD/r10.wpd")
+diag "rate 10: $d10 dumps, $l10 rate-limited, $s10 stale, $e10 intervals sent, $ms10 ms asleep in $dur10 s"
+want=$(awk -v d="$dur10" 'BEGIN { printf "%d", 10 * d + 1 }')
+cmp_ok "$d10" ">=" "$((want - 3))" "rate 10: about 10 off-CPU dumps a second on the one CPU ($d10, ~$want)"
+cmp_ok "$d10" "<=" "$((want + 2))" "rate 10: no more than the bound ($d10, ~$want)"
+cmp_ok "$l10" ">=" "$((20 * d10))" "rate 10: the other long sleeps are counted as rate-limited ($l10)"
+cmp_ok "$((d10 + l10 + s10))" "<=" "$e10" "rate 10: dumps + rate-limited + stale <= the intervals sent ($e10)"
+cmp_ok "$((100 * (d10 + l10 + s10)))" ">=" "$((97 * e10))" \
+	"rate 10: ... and >= 97% of them (the rest: preempted, or no user registers)"
+is "$(jval "$TMPD/r10.wpd" '$j->{unwind}{offcpu_rate_limited}')" "$l10" "rate 10: JSON unwind.offcpu_rate_limited"
+like "$(wp-report -n 0 "$TMPD/r10.wpd" 2>/dev/null)" "# unwind: .*; $l10 off-CPU intervals with frame-pointer stacks \\(over --off-cpu-dwarf-rate\\)" \
+	"rate 10: wp-report's unwind: line counts them"
+is "$(jval "$TMPD/r10.wpd" '$j->{unwind}{fp_fallback}')" 0 "rate 10: none fell back for want of room"
+
+ok "records them with --off-cpu-dwarf-rate 0" \
+	wp-record -q --off-cpu-dwarf-rate 0 -o "$TMPD/r0.wpd" -- taskset -c 0 "$TMPD/deep" -d 3 -s -t 4
+read -r d0 l0 s0 e0 ms0 dur0 < <(dump_stats "$TMPD/r0.wpd")
+diag "rate 0: $d0 dumps, $l0 rate-limited, $s0 stale, $e0 intervals sent, $ms0 ms asleep in $dur0 s"
+is "$d0" 0 "rate 0: no off-CPU dumps"
+cmp_ok "$((100 * l0))" ">=" "$((97 * e0))" "rate 0: >= 97% of the intervals sent counted as rate-limited ($l0 of $e0)"
+read -r r0all r0full < <(sleep_stats "$TMPD/r0.wpd")
+cmp_ok "$(pct "$r0full" "$r0all")" "<" 50 "rate 0: the sleeps have frame-pointer stacks (the chain is lost)"
+cmp_ok "$r0all" ">=" 11000 "rate 0: and the 4 x 3 s of sleep stay under clock_nanosleep ($r0all ms, ~12000)"
+
+# the sleep time: 4 threads x 3 s, and the main thread joining them for 3 s
+cmp_ok "$ms10" ">=" 13500 "rate 10: the off-CPU sleep time is all there ($ms10 ms, ~15000)"
+cmp_ok "$ms0" ">=" 13500 "rate 0: the off-CPU sleep time is all there ($ms0 ms, ~15000)"
+cmp_ok "$(awk -v a="$ms10" -v b="$ms0" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%d", 1000 * d / b }')" "<=" 20 \
+	"the rate does not change the off-CPU time (within 2%: $ms10 vs $ms0 ms)"
+
+fails "--off-cpu-dwarf-rate -1 is refused" wp-record -q --off-cpu-dwarf-rate -1 -o "$TMPD/x.wpd" -- true
+fails "--off-cpu-dwarf-rate 1000001 is refused" wp-record -q --off-cpu-dwarf-rate 1000001 -o "$TMPD/x.wpd" -- true
 
 # ---- forced fallback: no room in the ring buffer for a dump ----------------
 # A 4 KiB ring buffer cannot hold an 8 KiB dump: every sample falls back to
