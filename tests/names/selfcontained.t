@@ -80,7 +80,7 @@ ok "records it with --call-graph dwarf" \
 ok "and with --call-graph dwarf --keep-dumps" \
 	wp-record -q -F 499 --call-graph dwarf --keep-dumps -o "$TMPD/dk.wpd" -- "$TMPD/deepx" -d 2
 ok "records it sleeping (off-CPU) with --call-graph dwarf" \
-	wp-record -q --call-graph dwarf -o "$TMPD/ds.wpd" -- "$TMPD/deepx" -d 1 -s
+	wp-record -q --call-graph dwarf --off-cpu-dwarf-rate 2000 -o "$TMPD/ds.wpd" -- "$TMPD/deepx" -d 1 -s
 rm "$TMPD/deepx"
 fold_empty() { wp-convert -f folded --unit "$2" --symfs "$TMPD/empty" "${@:3}" "$1" 2>/dev/null; }
 fold_empty "$TMPD/dw.wpd" samples --on-cpu >"$TMPD/dw.folded"
