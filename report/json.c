@@ -199,6 +199,15 @@ void wp_json__null(struct wp_json *j)
 	fputs("null", j->f);
 }
 
+void wp_json__u64_known(struct wp_json *j, const char *key, bool known, uint64_t v)
+{
+	wp_json__key(j, key);
+	if (known)
+		wp_json__u64(j, v);
+	else
+		wp_json__null(j);
+}
+
 int wp_json__finish(struct wp_json *j)
 {
 	fputc('\n', j->f);

@@ -42,6 +42,8 @@ void wp_json__i64(struct wp_json *j, int64_t v);
 void wp_json__double(struct wp_json *j, double v, int decimals); /* NaN/inf: null */
 void wp_json__bool(struct wp_json *j, bool v);
 void wp_json__null(struct wp_json *j);
+/* "key": v when known, "key": null when not (a value the file cannot tell) */
+void wp_json__u64_known(struct wp_json *j, const char *key, bool known, uint64_t v);
 /* Final newline; 0 or -EIO if any write failed. */
 int wp_json__finish(struct wp_json *j);
 

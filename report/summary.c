@@ -310,11 +310,7 @@ static void sched_json(const struct wp_profile *p, struct wp_json *j)
 	wp_json__u64(j, t->oncpu_ns);
 	wp_json__key(j, "oncpu_exact");
 	wp_json__bool(j, t->oncpu_exact);
-	wp_json__key(j, "offcpu_ns");
-	if (sched)
-		wp_json__u64(j, t->offcpu_ns);
-	else
-		wp_json__null(j);
+	wp_json__u64_known(j, "offcpu_ns", sched, t->offcpu_ns);
 	wp_json__key(j, "offcpu_by_reason");
 	if (sched) {
 		wp_json__begin_object(j);
@@ -326,18 +322,10 @@ static void sched_json(const struct wp_profile *p, struct wp_json *j)
 	} else {
 		wp_json__null(j);
 	}
-	wp_json__key(j, "runq_ns");
-	if (sched)
-		wp_json__u64(j, t->runq_ns);
-	else
-		wp_json__null(j);
+	wp_json__u64_known(j, "runq_ns", sched, t->runq_ns);
 	wp_json__key(j, "offcpu_intervals");
 	wp_json__u64(j, t->offcpu_intervals);
-	wp_json__key(j, "offcpu_kernel_not_walked_ns");
-	if (sched)
-		wp_json__u64(j, t->offcpu_kernel_not_walked_ns);
-	else
-		wp_json__null(j);
+	wp_json__u64_known(j, "offcpu_kernel_not_walked_ns", sched, t->offcpu_kernel_not_walked_ns);
 }
 
 /* The recording's duration: the recorder's, else the samples' span. */
@@ -482,12 +470,10 @@ static void json_meta_u64(struct wp_json *j, const struct wp_profile *p,
 			  const char *name, const char *key)
 {
 	uint64_t v;
+	bool known;
 
-	wp_json__key(j, name);
-	if (wp_profile__meta_u64(p, key, &v))
-		wp_json__u64(j, v);
-	else
-		wp_json__null(j);
+	known = wp_profile__meta_u64(p, key, &v); /* sets v: a statement before it is passed */
+	wp_json__u64_known(j, name, known, v);
 }
 
 void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_json *j)
@@ -495,7 +481,7 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 	const struct wp_profile_read *r = wp_profile__read(p);
 	char ver[32];
 	uint64_t v;
-	bool est;
+	bool est, known;
 	size_t i;
 
 	wp_json__key(j, "file");
@@ -509,21 +495,15 @@ void wp_summary__json(const struct wp_profile *p, const char *path, struct wp_js
 	json_meta_str(j, p, "cmdline", WPD_META_CMDLINE);
 	json_meta_str(j, p, "target", WPD_META_TARGET);
 	json_meta_u64(j, p, "start_realtime_ns", WPD_META_START_REALTIME);
-	wp_json__key(j, "duration_ns");
-	if (duration_ns(p, &v, &est))
-		wp_json__u64(j, v);
-	else
-		wp_json__null(j);
+	known = duration_ns(p, &v, &est);
+	wp_json__u64_known(j, "duration_ns", known, v);
 	wp_json__key(j, "duration_estimated");
 	wp_json__bool(j, est);
 	json_meta_u64(j, p, "sample_freq_hz", WPD_META_FREQ);
 	wp_json__key(j, "samples");
 	wp_json__u64(j, r->samples);
-	wp_json__key(j, "samples_recorded");
-	if (wp_profile__stat_u64(p, WPD_STAT_SAMPLES, &v))
-		wp_json__u64(j, v);
-	else
-		wp_json__null(j);
+	known = wp_profile__stat_u64(p, WPD_STAT_SAMPLES, &v);
+	wp_json__u64_known(j, "samples_recorded", known, v);
 	json_meta_u64(j, p, "ncpus", WPD_META_NCPUS);
 	json_meta_str(j, p, "wp_version", WPD_META_WP_VERSION);
 	json_meta_str(j, p, "call_graph", WPD_META_CALL_GRAPH);

@@ -545,11 +545,7 @@ void wp_threads__json(const struct wp_profile *p, const struct wp_filter *f,
 		wp_json__bool(j, t->oncpu_exact);
 		wp_json__key(j, "oncpu_samples");
 		wp_json__u64(j, t->oncpu_samples);
-		wp_json__key(j, "offcpu_ns");
-		if (t->offcpu_known)
-			wp_json__u64(j, t->offcpu_ns);
-		else
-			wp_json__null(j);
+		wp_json__u64_known(j, "offcpu_ns", t->offcpu_known, t->offcpu_ns);
 		wp_json__key(j, "offcpu_by_reason_ns");
 		if (t->offcpu_known)
 			json_reasons(j, t->offcpu_by_reason_ns);
@@ -557,36 +553,12 @@ void wp_threads__json(const struct wp_profile *p, const struct wp_filter *f,
 			wp_json__null(j);
 		wp_json__key(j, "offcpu_intervals");
 		wp_json__u64(j, t->offcpu_intervals);
-		wp_json__key(j, "offcpu_kernel_not_walked_ns");
-		if (t->offcpu_known)
-			wp_json__u64(j, t->offcpu_kernel_not_walked_ns);
-		else
-			wp_json__null(j);
-		wp_json__key(j, "runq_ns");
-		if (t->offcpu_known)
-			wp_json__u64(j, t->runq_ns);
-		else
-			wp_json__null(j);
-		wp_json__key(j, "start_ns");
-		if (t->lifetime_known)
-			wp_json__u64(j, t->start_ns);
-		else
-			wp_json__null(j);
-		wp_json__key(j, "end_ns");
-		if (t->lifetime_known)
-			wp_json__u64(j, t->end_ns);
-		else
-			wp_json__null(j);
-		wp_json__key(j, "lifetime_ns");
-		if (t->lifetime_known)
-			wp_json__u64(j, t->lifetime_ns);
-		else
-			wp_json__null(j);
-		wp_json__key(j, "unaccounted_ns");
-		if (t->lifetime_known && t->offcpu_known)
-			wp_json__u64(j, t->unaccounted_ns);
-		else
-			wp_json__null(j);
+		wp_json__u64_known(j, "offcpu_kernel_not_walked_ns", t->offcpu_known, t->offcpu_kernel_not_walked_ns);
+		wp_json__u64_known(j, "runq_ns", t->offcpu_known, t->runq_ns);
+		wp_json__u64_known(j, "start_ns", t->lifetime_known, t->start_ns);
+		wp_json__u64_known(j, "end_ns", t->lifetime_known, t->end_ns);
+		wp_json__u64_known(j, "lifetime_ns", t->lifetime_known, t->lifetime_ns);
+		wp_json__u64_known(j, "unaccounted_ns", t->lifetime_known && t->offcpu_known, t->unaccounted_ns);
 		wp_json__key(j, "coverage");
 		wp_json__double(j, t->coverage, 6); /* NaN: null */
 		wp_json__key(j, "switches");
