@@ -79,26 +79,6 @@ const struct wp_unwind_stats *wp_profile__unwind(const struct wp_profile *p)
 			  p->unw->st.offcpu_rate_limited) ? &p->unw->st : NULL;
 }
 
-/* Time of the latest exec of pid at or before t (0: none), as profile.c. */
-static uint64_t exec_gen(const struct wp_profile *p, uint32_t pid, uint64_t t)
-{
-	const struct pid_state *ps = prof_pid(p, pid);
-	size_t lo = 0, hi;
-
-	if (!ps)
-		return 0;
-	hi = ps->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ps->resets[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? ps->resets[lo - 1] : 0;
-}
-
 static struct pid_maps *pid_maps(struct prof_unwind *u, uint32_t pid, bool add)
 {
 	uint64_t idx;
@@ -131,7 +111,7 @@ static int index_mmaps(struct wp_profile *p, struct prof_unwind *u)
 static struct wp_uspace *space_of(struct wp_profile *p, struct prof_unwind *u,
 				  uint32_t pid, uint64_t t)
 {
-	uint64_t gen = exec_gen(p, pid, t), key, done = 0;
+	uint64_t gen = prof_mm_epoch(p, pid, t), key, done = 0;
 	struct pid_maps *pm = pid_maps(u, pid, false);
 	struct wp_uspace *s;
 	bool is_new;
@@ -150,7 +130,7 @@ static struct wp_uspace *space_of(struct wp_profile *p, struct prof_unwind *u,
 			.build_id = m->build_id, .build_id_len = m->build_id_len,
 		};
 
-		if (exec_gen(p, pid, m->time) != gen)
+		if (prof_mm_epoch(p, pid, m->time) != gen)
 			continue;
 		um.path = prof_str(p, m->path_str, NULL);
 		if (!um.path)
