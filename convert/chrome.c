@@ -42,24 +42,12 @@ struct chrome {
 	bool first;
 };
 
-static void put_u(FILE *f, uint64_t v)
-{
-	char buf[24];
-	int i = sizeof(buf);
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	fwrite(buf + i, 1, sizeof(buf) - (size_t)i, f);
-}
-
 static void put_ts(struct chrome *ch, uint64_t t)
 {
 	uint64_t d = t > ch->base ? t - ch->base : 0;
 	char frac[4];
 
-	put_u(ch->out, d / 1000);
+	wp_conv_put_u64(ch->out, d / 1000);
 	snprintf(frac, sizeof(frac), "%03u", (unsigned)(d % 1000));
 	putc('.', ch->out);
 	fputs(frac, ch->out);

@@ -34,3 +34,15 @@ bool wp_conv_offcpu_selected(const struct wp_convert_ctx *c)
 {
 	return !c->kinds || (c->kinds & (1u << WP_EVENT_OFFCPU));
 }
+
+void wp_conv_put_u64(FILE *f, uint64_t v)
+{
+	char buf[24];
+	int i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite(buf + i, 1, sizeof(buf) - (size_t)i, f);
+}

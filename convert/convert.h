@@ -56,5 +56,8 @@ const char *wp_conv_unit_name(const struct wp_convert_ctx *c);
 uint32_t wp_conv_tag_frame(const struct wp_convert_ctx *c, const struct wp_group *g);
 /* True if off-CPU events are selected (--off-cpu). */
 bool wp_conv_offcpu_selected(const struct wp_convert_ctx *c);
+/* Write v in decimal, without printf's format parsing (JSON writers' hot
+ * loop: millions of numbers). */
+void wp_conv_put_u64(FILE *f, uint64_t v);
 
 #endif

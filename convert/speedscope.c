@@ -56,18 +56,6 @@ struct ss {
 	struct wp_map comm_index; /* hash -> comm (probed) */
 };
 
-static void put_u(FILE *f, uint64_t v)
-{
-	char buf[24];
-	int i = sizeof(buf);
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	fwrite(buf + i, 1, sizeof(buf) - (size_t)i, f);
-}
-
 static void put_str(FILE *f, const char *s)
 {
 	wp_json_write_string(f, s, strlen(s));
@@ -157,13 +145,13 @@ static int write_run(struct ss *s, const struct tl_thread *th, const struct tl_r
 
 		if (comm_frame(s, comm[0] ? comm : "[unknown]", &id))
 			return -ENOMEM;
-		put_u(f, id);
+		wp_conv_put_u64(f, id);
 		sep = true;
 	}
 	if (!r->nframes) {
 		if (sep)
 			putc(',', f);
-		put_u(f, s->unknown);
+		wp_conv_put_u64(f, s->unknown);
 		sep = true;
 	}
 	for (k = r->nframes; k > 0; k--) {
@@ -172,13 +160,13 @@ static int write_run(struct ss *s, const struct tl_thread *th, const struct tl_r
 			return -ENOMEM;
 		if (sep)
 			putc(',', f);
-		put_u(f, id);
+		wp_conv_put_u64(f, id);
 		sep = true;
 	}
 	if (r->kind != TL_ONCPU) {
 		if (sep)
 			putc(',', f);
-		put_u(f, s->reason_base + (r->reason < NREASONS ? r->reason : WPD_OFF_OTHER));
+		wp_conv_put_u64(f, s->reason_base + (r->reason < NREASONS ? r->reason : WPD_OFF_OTHER));
 	}
 	putc(']', f);
 	return 0;
@@ -191,7 +179,7 @@ static void profile_head(struct ss *s, const char *name, uint64_t total)
 	fputs("{\"type\":\"sampled\",\"name\":", f);
 	put_str(f, name);
 	fputs(",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":", f);
-	put_u(f, total);
+	wp_conv_put_u64(f, total);
 	fputs(",\"samples\":[", f);
 }
 
@@ -219,7 +207,7 @@ static int write_thread(struct ss *s, const struct tl_thread *th)
 			continue;
 		if (!first)
 			putc(',', f);
-		put_u(f, th->runs[i].weight);
+		wp_conv_put_u64(f, th->runs[i].weight);
 		first = false;
 	}
 	fputs("]}", f);
@@ -280,7 +268,7 @@ static int write_merged(struct ss *s)
 	for (i = 0; i < w; i++) {
 		if (i)
 			putc(',', f);
-		put_u(f, t->threads[refs[i].thread].runs[refs[i].run].weight);
+		wp_conv_put_u64(f, t->threads[refs[i].thread].runs[refs[i].run].weight);
 	}
 	fputs("]}", f);
 	free(refs);
@@ -300,7 +288,7 @@ static void write_frame(FILE *f, const char *name, const char *file, uint32_t li
 	}
 	if (line) {
 		fputs(",\"line\":", f);
-		put_u(f, line);
+		wp_conv_put_u64(f, line);
 	}
 	putc('}', f);
 }
