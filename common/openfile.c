@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,4 +50,14 @@ FILE *wp_fopen_regular(const char *path)
 		errno = err;
 	}
 	return f;
+}
+
+size_t wp_mapped_path_len(const char *path)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(path), dlen = sizeof(deleted) - 1;
+
+	if (len > dlen && strcmp(path + len - dlen, deleted) == 0)
+		len -= dlen;
+	return len;
 }

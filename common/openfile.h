@@ -16,4 +16,8 @@ int wp_open_regular(const char *path);
 /* The same as a stdio stream ("re"); NULL with errno set. */
 FILE *wp_fopen_regular(const char *path);
 
+/* The length of a path from /proc/PID/maps without the kernel's
+ * " (deleted)" suffix: the file may still be there, or under --symfs. */
+size_t wp_mapped_path_len(const char *path);
+
 #endif

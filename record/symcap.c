@@ -241,7 +241,6 @@ int wp_symcap__open(struct wp_symcap *c, const char *path, const uint8_t *build_
 
 void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
 {
-	static const char deleted[] = " (deleted)";
 	char p[4200];
 	struct bin *b;
 	size_t plen;
@@ -257,10 +256,7 @@ void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	b->fd = wp_open_regular(p);
 	if (b->fd < 0) {
-		plen = strlen(m->path);
-		if (plen > sizeof(deleted) - 1 &&
-		    !strcmp(m->path + plen - (sizeof(deleted) - 1), deleted))
-			plen -= sizeof(deleted) - 1;
+		plen = wp_mapped_path_len(m->path); /* the file may still be there */
 		snprintf(p, sizeof(p), "/proc/%u/root%.*s", pid, (int)plen, m->path);
 		b->fd = wp_open_regular(p);
 	}

@@ -766,7 +766,6 @@ static bool has_embedded(const struct wp_dso *d)
 static enum wp_dso_state dso_open(struct wp_dso *d, struct elf_file *f, char *real,
 				  bool *is_debug)
 {
-	static const char deleted[] = " (deleted)";
 	uint8_t found[BUILD_ID_READ_MAX];
 	char rec_hex[2 * WPD_BUILD_ID_MAX + 1], found_hex[2 * BUILD_ID_READ_MAX + 1];
 	char dbg[4096];
@@ -792,10 +791,7 @@ static enum wp_dso_state dso_open(struct wp_dso *d, struct elf_file *f, char *re
 	/* "//anon", "[heap]", memfd (anonymous memory)...: nothing to open */
 	if (d->fd < 0 && (d->path[0] != '/' || strncmp(d->path, "/memfd:", 7) == 0))
 		return WP_DSO_NO_FILE;
-	plen = strlen(d->path);
-	if (plen > sizeof(deleted) - 1 &&
-	    strcmp(d->path + plen - (sizeof(deleted) - 1), deleted) == 0)
-		plen -= sizeof(deleted) - 1; /* the file may still be there */
+	plen = wp_mapped_path_len(d->path); /* the file may still be there */
 	n = snprintf(real, 4096, "%s%.*s", symfs(d), (int)plen, d->path);
 	if (n < 0 || n >= 4096)
 		return WP_DSO_MISSING;

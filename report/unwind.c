@@ -228,8 +228,7 @@ out:
 
 static int bin_open(struct wp_unwinder *u, struct ubin *b)
 {
-	static const char deleted[] = " (deleted)";
-	size_t plen = strlen(b->path);
+	size_t plen;
 	struct stat st;
 	int state;
 
@@ -243,9 +242,7 @@ static int bin_open(struct wp_unwinder *u, struct ubin *b)
 	} else {
 		if (b->path[0] != '/' || !strncmp(b->path, "/memfd:", 7))
 			return WP_UNWIND_NO_CFI; /* anonymous or JIT code: no file */
-		if (plen > sizeof(deleted) - 1 &&
-		    !strcmp(b->path + plen - (sizeof(deleted) - 1), deleted))
-			plen -= sizeof(deleted) - 1;
+		plen = wp_mapped_path_len(b->path); /* the file may still be there */
 		if (asprintf(&b->real, "%s%.*s", u->symfs ? u->symfs : "", (int)plen, b->path) < 0) {
 			b->real = NULL;
 			return -ENOMEM;

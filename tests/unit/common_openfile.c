@@ -56,6 +56,10 @@ int main(void)
 	errno = 0;
 	ok(!wp_fopen_regular(fifo) && errno == ENOEXEC, "no stream on a FIFO (errno ENOEXEC)");
 
+	ok(wp_mapped_path_len("/usr/bin/x (deleted)") == strlen("/usr/bin/x"), "' (deleted)' is cut");
+	ok(wp_mapped_path_len("/usr/bin/x") == strlen("/usr/bin/x"), "a live path is whole");
+	ok(wp_mapped_path_len(" (deleted)") == strlen(" (deleted)"), "nothing but the suffix: kept");
+
 	unlink(fifo);
 	unlink(reg);
 	rmdir(dir);
