@@ -296,23 +296,33 @@ struct elf_file {
 };
 
 /* This process's vDSO image, opened as an ELF file in memory. */
-static int vdso_open(struct elf_file *f)
+const void *wp_vdso_image(size_t *size)
 {
 	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
 	const ElfW(Phdr) *ph;
-	size_t size = 0, i;
+	size_t i;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return NULL;
+	/* the image is its file: section headers end it, segments are in it */
+	*size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	ph = (const void *)((const char *)eh + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_offset + ph[i].p_filesz > *size)
+			*size = ph[i].p_offset + ph[i].p_filesz;
+	return eh;
+}
+
+static int vdso_open(struct elf_file *f)
+{
+	size_t size = 0;
+	const void *image = wp_vdso_image(&size);
 
 	f->fd = -1;
 	f->elf = NULL;
-	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+	if (!image)
 		return -ENOENT;
-	/* the image is its file: section headers end it, segments are in it */
-	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
-	ph = (const void *)((const char *)eh + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_offset + ph[i].p_filesz > size)
-			size = ph[i].p_offset + ph[i].p_filesz;
-	f->elf = elf_memory((char *)eh, size);
+	f->elf = elf_memory((char *)image, size);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF) {
 		if (f->elf)
 			elf_end(f->elf);

@@ -197,6 +197,10 @@ size_t wp_dso__find_functions(struct wp_dso *d, const char *name,
  * Read the NT_GNU_BUILD_ID of an ELF file into buf (at most len bytes).
  * Returns the id's length, 0 if the file has none, or a negative errno.
  */
+/* This process's vDSO image, a complete ELF file in memory (the running
+ * kernel's), and its size; NULL if there is none. */
+const void *wp_vdso_image(size_t *size);
+
 int wp_elf_path_build_id(const char *path, uint8_t *buf, size_t len);
 
 /*

@@ -22,11 +22,9 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -36,6 +34,7 @@
 
 #include "common/log.h"
 #include "common/openfile.h"
+#include "report/symbols.h"
 #include "report/util.h"
 
 #define DEFAULT_SPACES 32
@@ -154,22 +153,16 @@ static bool build_id_eq(const uint8_t *rec, size_t rec_len, const uint8_t *found
 /* This process's vDSO as a file (a memfd), or -1. */
 static int vdso_fd(void)
 {
-	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
-	const ElfW(Phdr) *ph;
-	size_t size, i;
+	size_t size = 0;
+	const void *image = wp_vdso_image(&size);
 	int fd;
 
-	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+	if (!image)
 		return -1;
-	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
-	ph = (const void *)((const char *)eh + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_offset + ph[i].p_filesz > size)
-			size = ph[i].p_offset + ph[i].p_filesz;
 	fd = memfd_create("wp-vdso", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (write(fd, eh, size) != (ssize_t)size) {
+	if (write(fd, image, size) != (ssize_t)size) {
 		close(fd);
 		return -1;
 	}
