@@ -740,6 +740,26 @@ static bool outermost(Dwfl *dwfl, uint64_t a)
 	return undef;
 }
 
+/* a is in the function at its module's ELF entry point (_start of ld.so,
+ * or of a static program): a process's first frame, which has no caller
+ * and, in ld.so, no CFI to say so. The function is told by the symbol
+ * holding a, when the module has one; else a must be the entry itself. */
+static bool in_entry(Dwfl *dwfl, uint64_t a)
+{
+	Dwfl_Module *m = dwfl_addrmodule(dwfl, a);
+	GElf_Addr bias = 0, entry;
+	Elf *e = m ? dwfl_module_getelf(m, &bias) : NULL;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	GElf_Ehdr eh;
+
+	if (!e || !gelf_getehdr(e, &eh) || !eh.e_entry)
+		return false;
+	entry = eh.e_entry + bias;
+	return a == entry || (dwfl_module_addrinfo(m, a, &off, &sym, NULL, NULL, NULL) &&
+			      a - off == entry);
+}
+
 static int memory_reason(const struct wpd_ustack_dump *d, uint64_t addr)
 {
 	if ((d->flags & WPD_USTACK_AT_LIMIT) && addr >= d->dump_addr + d->dump_len)
@@ -762,6 +782,8 @@ static int classify(struct wp_uspace *s, const struct wpd_ustack_dump *d)
 		return WP_UNWIND_NO_MAPPING;
 	if (sp->state)
 		return sp->state;
+	if (in_entry(s->dwfl, a))
+		return WP_UNWIND_OK; /* the whole stack */
 	if (!has_cfi(s->dwfl, a))
 		return WP_UNWIND_NO_CFI;
 	if (s->fault)

@@ -21,8 +21,11 @@ int main(void)
 }
 #else
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <ucontext.h>
@@ -118,6 +121,7 @@ struct variant {
 	bool overlap;          /* the binary mapped again over itself, under another name */
 	const char *arch;      /* META arch (NULL: this machine's) */
 	uint16_t machine;      /* the dumps' machine (0: 62, x86_64) */
+	bool at_ld_entry;      /* pc at ld.so's entry point: a process's first instruction */
 };
 
 /* A file as wp-record --call-graph dwarf writes it: 3 samples of the same
@@ -191,6 +195,13 @@ static int write_file(int fd, const struct variant *v)
 	dump_regs(&d);
 	if (v->no_sp)
 		d.regs_mask &= ~(1ull << 7);
+	if (v->at_ld_entry) {
+		const ElfW(Ehdr) *ld = (const void *)getauxval(AT_BASE);
+
+		/* where every dynamically linked process starts, after execve:
+		 * no caller, and ld.so has no CFI there */
+		d.regs[16] = ld ? (uint64_t)(uintptr_t)ld + ld->e_entry : 0;
+	}
 	d.dump_addr = stack_sp;
 	d.dump = stack_copy;
 	d.dump_len = v->dump_len && v->dump_len < stack_len ? v->dump_len : (uint32_t)stack_len;
@@ -336,6 +347,20 @@ static void run(void)
 	st = p ? wp_profile__unwind(p) : NULL;
 	if (!ok(st && st->reasons[WP_UNWIND_OK] == 3 && has(names, n, "main"),
 		"a later mapping over a module replaces it (no overlapping modules)")) {
+		for (i = 0; st && i < WP_UNWIND_NREASONS; i++)
+			if (st->reasons[i])
+				tap_diag("  %s %llu", wp_unwind_reason__name((unsigned int)i),
+					 (unsigned long long)st->reasons[i]);
+		for (i = 0; i < n; i++)
+			tap_diag("  frame %zu: %s", i, names[i]);
+	}
+	wp_profile__free(p);
+
+	p = load(&(struct variant){ .name = "ld.so entry", .at_ld_entry = true }, NULL, names, &n,
+		 &ng);
+	st = p ? wp_profile__unwind(p) : NULL;
+	if (!ok(st && st->reasons[WP_UNWIND_OK] == 3 && n >= 1 && !has(names, n, "[truncated]"),
+		"a process's first instruction (ld.so's entry point) is a complete stack")) {
 		for (i = 0; st && i < WP_UNWIND_NREASONS; i++)
 			if (st->reasons[i])
 				tap_diag("  %s %llu", wp_unwind_reason__name((unsigned int)i),
