@@ -2,8 +2,8 @@
 /*
  * wp's scheduler programs: off-CPU intervals, exact per-thread accounting
  * and lifecycle events (docs/offcpu.md). A second object next to wp.bpf.c;
- * the ring buffer, the stack maps and the followed map are wp.bpf.c's,
- * shared by fd (record/sched.c), so stack ids mean the same in samples
+ * the ring buffer, the stack maps and the followed map are wp.bpf.c's
+ * (bpf/shared.bpf.h), shared by fd (record/sched.c), so stack ids mean the same in samples
  * and intervals. --no-off-cpu does not load it at all.
  *
  *   wp_switch   tp_btf/sched_switch: on-CPU time of prev, its stacks and
@@ -29,7 +29,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#include "bpf/wp_bpf.h"
+#include "bpf/shared.bpf.h"
 #include "bpf/wp_sched.h"
 
 #define PF_KTHREAD 0x00200000
@@ -51,8 +51,6 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by wp-record between open and load. */
-const volatile __u32 wp_mode = WP_TARGET_SYSTEM;
-const volatile __u32 wp_self_tgid = 0;
 const volatile __u64 wp_min_block_ns = 1000000;
 const volatile __u64 wp_waker_min_ns = 1000000;
 /* --off-cpu-kernel-stacks all: the kernel stack of every interval, walked
@@ -84,36 +82,7 @@ const volatile __u64 wp_dump_burst_ns = 90000000;
  * program is attached; 0: not started, every program returns at once. */
 __u64 wp_t0 = 0;
 
-/* ---- maps shared with wp.bpf.c (fds reused, definitions must match) ---- */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
-	__uint(max_entries, 8192);
-} kstacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
-	__uint(max_entries, 16384);
-} ustacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, __u8);
-	__uint(max_entries, 32768);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} followed SEC(".maps");
-
-/* ---- this object's maps ---- */
+/* ---- this object's maps (those shared with wp.bpf.c: shared.bpf.h) ---- */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -175,14 +144,6 @@ struct {
 	__uint(max_entries, 1);
 } scratch SEC(".maps");
 
-/* wp.bpf.c's, shared by fd: threads whose user stack is wanted */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, __u32);
-	__type(value, struct wp_dump_want);
-	__uint(max_entries, 16384);
-} dump_want SEC(".maps");
-
 /* the time from which this CPU may ask for the next off-CPU dump (a
  * GCRA token bucket: one u64; written by sched_switch only, which runs
  * with interrupts off) */
@@ -209,13 +170,6 @@ static __always_inline void scount(enum wp_sched_counter idx)
 	/* atomic: a wakeup in an interrupt may run amid another program */
 	if (c && idx < WP_SC_MAX)
 		__sync_fetch_and_add(&c->c[idx], 1);
-}
-
-static __always_inline bool wanted(__u32 tgid)
-{
-	if (wp_mode == WP_TARGET_SYSTEM)
-		return tgid != 0 && tgid != wp_self_tgid;
-	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
 }
 
 /*

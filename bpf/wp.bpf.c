@@ -29,7 +29,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#include "bpf/wp_bpf.h"
+#include "bpf/shared.bpf.h"
 
 #define PF_KTHREAD 0x00200000
 #define EFAULT 14
@@ -37,38 +37,9 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by wp-record between open and load. */
-const volatile __u32 wp_mode = WP_TARGET_SYSTEM;
-const volatile __u32 wp_self_tgid = 0;     /* excluded in system mode */
 const volatile bool wp_force_inline = false; /* benchmark: never use stack ids */
 /* --call-graph dwarf,SIZE: bytes of user stack per sample; 0: fp */
 const volatile __u32 wp_dump_size = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20); /* set by wp-record */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
-	__uint(max_entries, 8192);
-} kstacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, WP_MAX_FRAMES * sizeof(__u64));
-	__uint(max_entries, 16384);
-} ustacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u8);
-	__uint(max_entries, 32768);
-	__uint(map_flags, BPF_F_NO_PREALLOC); /* small in practice; fast to create */
-} followed SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -76,17 +47,6 @@ struct {
 	__type(value, struct wp_counters);
 	__uint(max_entries, 1);
 } counters SEC(".maps");
-
-/* tid -> the off-CPU interval whose user stack is wanted (struct
- * wp_dump_want); filled by bpf/sched.bpf.c, which shares it. LRU: a thread
- * that never leaves its system call (it exits, it was not in one) does not
- * hold an entry for ever. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, __u32);
-	__type(value, struct wp_dump_want);
-	__uint(max_entries, 16384);
-} dump_want SEC(".maps");
 
 static __always_inline void count(enum wp_counter idx)
 {
@@ -97,13 +57,6 @@ static __always_inline void count(enum wp_counter idx)
 	 * updating the same CPU's counters. */
 	if (c && idx < WP_CNT_MAX)
 		__sync_fetch_and_add(&c->c[idx], 1);
-}
-
-static __always_inline bool wanted(__u32 tgid)
-{
-	if (wp_mode == WP_TARGET_SYSTEM)
-		return tgid != 0 && tgid != wp_self_tgid;
-	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
 }
 
 /* The sample interrupted user mode: the kernel stack is empty, do not ask
