@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "convert/convert.h"
+#include "convert/outfile.h"
 #include "report/options.h"
 
 struct format {
@@ -188,67 +188,14 @@ static int parse_args(int argc, char **argv, struct convert_opts *o)
 	return 0;
 }
 
-/*
- * The output goes to a temporary file renamed over FILE at the end, so
- * a failed conversion never leaves a truncated FILE behind. FILE that
- * is not a regular file (-o /dev/null, a pipe) is written in place:
- * renaming over it would replace the device.
- */
 static int write_output(const struct convert_opts *o, struct wp_convert_ctx *ctx)
 {
-	char *tmp = NULL;
-	struct stat st;
-	mode_t mask;
-	int fd, ret;
+	struct wp_outfile out;
 
-	if (!o->output || strcmp(o->output, "-") == 0 ||
-	    (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode))) {
-		bool std = !o->output || strcmp(o->output, "-") == 0;
-
-		ctx->out = std ? stdout : fopen(o->output, "w");
-		if (!ctx->out) {
-			pr_err("cannot open '%s': %s", o->output, strerror(errno));
-			return 1;
-		}
-		ret = o->format->write(ctx);
-		if (!ret && (fflush(ctx->out) || ferror(ctx->out)))
-			ret = -EIO;
-		if (!std && fclose(ctx->out) && !ret)
-			ret = -EIO;
-		if (ret)
-			pr_err("cannot write the output: %s", strerror(-ret));
-		return ret ? 1 : 0;
-	}
-	if (asprintf(&tmp, "%s.XXXXXX", o->output) < 0) {
-		pr_err("out of memory");
+	if (wp_outfile__open(&out, o->output))
 		return 1;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		pr_err("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return 1;
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	ctx->out = fdopen(fd, "w");
-	if (!ctx->out) {
-		close(fd);
-		ret = -errno;
-	} else {
-		ret = o->format->write(ctx);
-		if (fclose(ctx->out) && !ret)
-			ret = -errno;
-	}
-	if (!ret && rename(tmp, o->output))
-		ret = -errno;
-	if (ret) {
-		pr_err("cannot write '%s': %s", o->output, strerror(-ret));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ret ? 1 : 0;
+	ctx->out = out.f;
+	return wp_outfile__close(&out, o->format->write(ctx));
 }
 
 static int cmd_convert(int argc, char **argv)

@@ -37,12 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/parse.h"
 #include "convert/flame.h"
+#include "convert/outfile.h"
 #include "report/filter.h"
 #include "report/folded.h"
 #include "report/options.h"
@@ -755,73 +755,23 @@ static int write_output(const struct diff_opts *o, const struct stacks *s,
 			const struct funcs *fs, struct func **order, size_t nrows,
 			size_t nquiet)
 {
-	FILE *out = stdout;
-	char *tmp = NULL;
-	struct stat st;
-	int fd = -1, ret;
-	bool in_place = false;
+	struct wp_outfile out;
+	int ret;
 
-	/* not a regular file (/dev/null, a pipe): written in place, never
-	 * replaced by a rename */
-	if (o->output && strcmp(o->output, "-") != 0 && stat(o->output, &st) == 0 &&
-	    !S_ISREG(st.st_mode)) {
-		out = fopen(o->output, "w");
-		if (!out) {
-			pr_err("cannot open '%s': %s", o->output, strerror(errno));
-			return 1;
-		}
-		in_place = true;
-	} else if (o->output && strcmp(o->output, "-") != 0) {
-		mode_t mask;
-
-		if (asprintf(&tmp, "%s.XXXXXX", o->output) < 0) {
-			pr_err("out of memory");
-			return 1;
-		}
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			pr_err("cannot create '%s': %s", tmp, strerror(errno));
-			free(tmp);
-			return 1;
-		}
-		mask = umask(0);
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-		out = fdopen(fd, "w");
-		if (!out) {
-			close(fd);
-			unlink(tmp);
-			free(tmp);
-			pr_err("out of memory");
-			return 1;
-		}
-	}
+	if (wp_outfile__open(&out, o->output))
+		return 1;
 	switch (o->format) {
 	case FMT_FOLDED:
-		ret = write_folded(o, s, out);
+		ret = write_folded(o, s, out.f);
 		break;
 	case FMT_SVG:
-		ret = write_svg(o, s, out);
+		ret = write_svg(o, s, out.f);
 		break;
 	default:
-		ret = write_text(o, s, fs, order, nrows, nquiet, out);
+		ret = write_text(o, s, fs, order, nrows, nquiet, out.f);
 		break;
 	}
-	if (!ret && (fflush(out) || ferror(out)))
-		ret = -EIO;
-	if ((in_place || tmp) && fclose(out) && !ret)
-		ret = -EIO;
-	if (tmp) {
-		if (!ret && rename(tmp, o->output))
-			ret = -errno;
-		if (ret)
-			unlink(tmp);
-	}
-	if (ret)
-		pr_err("cannot write %s%s%s: %s", tmp ? "'" : "the output", tmp ? o->output : "",
-		       tmp ? "'" : "", strerror(-ret));
-	free(tmp);
-	return ret ? 1 : 0;
+	return wp_outfile__close(&out, ret);
 }
 
 static int cmd_diff(int argc, char **argv)
