@@ -84,6 +84,25 @@ wait
 is "$(wc -l <"$TMPD/from-fifo")" 2 "-o FIFO: the output went through the pipe"
 ok "-o FIFO: still a FIFO" test -p "$TMPD/fifo"
 is "$(ls "$TMPD" | grep -c 'fifo.')" 0 "-o FIFO: no temporary file left"
+# A write that fails part way (the file size limit: EFBIG) leaves FILE as
+# it was and no temporary, and says why.
+fails "-o: a write past the file size limit" bash -c \
+	'trap "" XFSZ; ulimit -f 1; exec wp-convert -f svg -o "$1" "$2"' _ "$TMPD/keep.folded" "$FX/full.wpd"
+like "$(cat "$TMPD/err")" "cannot write '.*keep.folded': (File too large|Input/output error)" \
+	"-o: a failed write names FILE and the error"
+is "$(cat "$TMPD/keep.folded")" keep "-o: a failed write leaves FILE alone"
+is "$(ls "$TMPD" | grep -c 'keep.folded.')" 0 "-o: a failed write leaves no temporary file"
+# A device that refuses the data fails the run, in place (-o) and on
+# standard output. (The writers flush themselves and say EIO; a failure
+# the output file finds itself is reported with its errno.)
+if [ -c /dev/full ]; then
+	fails "-o /dev/full" wp-convert -f folded -o /dev/full "$FX/simple.wpd"
+	like "$(cat "$TMPD/err")" "cannot write '/dev/full': (No space left on device|Input/output error)" \
+		"-o /dev/full: says why"
+	fails "stdout to /dev/full" bash -c 'exec wp-convert -f folded "$1" >/dev/full' _ "$FX/simple.wpd"
+	like "$(cat "$TMPD/err")" "cannot write the output: (No space left on device|Input/output error)" \
+		"stdout to /dev/full: says why"
+fi
 
 # ---- usage -----------------------------------------------------------------
 usage() { # NAME ARGS...: exit status 2

@@ -64,6 +64,29 @@ ok "-o FIFO" wp-diff -f folded -o "$TMPD/fifo" "$B" "$A"
 wait
 like "$(cat "$TMPD/from-fifo")" "app;main;work;hot_b " "-o FIFO: the output went through the pipe"
 ok "-o FIFO: still a FIFO" test -p "$TMPD/fifo"
+is "$(ls "$TMPD" | grep -c 'fifo.')" 0 "-o FIFO: no temporary file left"
+
+# -o FILE: written whole or not at all
+ok "-o FILE" wp-diff -f folded -o "$TMPD/d.folded" "$B" "$A"
+is "$(cat "$TMPD/out")" "" "-o: nothing on stdout"
+is "$(wc -l <"$TMPD/d.folded")" 4 "-o: written"
+is "$(ls "$TMPD" | grep -c 'd.folded.')" 0 "-o: no temporary file left"
+echo keep >"$TMPD/keep"
+fails "-o: a write past the file size limit" bash -c \
+	'trap "" XFSZ; ulimit -f 1; exec wp-diff -f svg -o "$1" "$2" "$3"' _ "$TMPD/keep" "$B" "$A"
+like "$(cat "$TMPD/err")" "cannot write '.*keep': (File too large|Input/output error)" \
+	"-o: a failed write names FILE and the error"
+is "$(cat "$TMPD/keep")" keep "-o: a failed write leaves FILE alone"
+is "$(ls "$TMPD" | grep -c 'keep.')" 0 "-o: a failed write leaves no temporary file"
+fails "-o into a missing directory" wp-diff -o "$TMPD/no/such/dir" "$B" "$A"
+like "$(cat "$TMPD/err")" "cannot create '.*no/such/dir\..{6}': No such file or directory" \
+	"-o error names the problem"
+if [ -c /dev/full ]; then
+	fails "-o /dev/full" wp-diff -o /dev/full "$B" "$A"
+	like "$(cat "$TMPD/err")" "cannot write '/dev/full': " "-o /dev/full: says so"
+	fails "stdout to /dev/full" bash -c 'exec wp-diff "$1" "$2" >/dev/full' _ "$B" "$A"
+	like "$(cat "$TMPD/err")" "cannot write the output: " "stdout to /dev/full: says so"
+fi
 
 # -f svg
 command -v xmllint >/dev/null && {
