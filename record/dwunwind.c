@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "record/dwunwind.h"
 #include "record/symcap.h"
-#include "record/u64map.h"
+#include "common/u64map.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 struct wp_dwunwind {
 	struct wp_unwinder *uw;
-	struct wp_u64map told; /* hash(pid, gen) -> maps_seq + 1 told to its space */
+	struct wp_map told; /* hash(pid, gen) -> maps_seq + 1 told to its space */
 	struct wp_dwunwind_stats st;
 	struct utsname un;
 };
@@ -44,7 +44,7 @@ struct wp_dwunwind *wp_dwunwind__new(struct wp_symcap *c)
 		uo.kernel_release = u->un.release;
 		uo.arch = u->un.machine;
 	}
-	wp_u64map__init(&u->told);
+	wp_map__init(&u->told);
 	u->uw = wp_unwinder__new(&uo);
 	if (!u->uw) {
 		wp_dwunwind__free(u);
@@ -58,7 +58,7 @@ void wp_dwunwind__free(struct wp_dwunwind *u)
 	if (!u)
 		return;
 	wp_unwinder__free(u->uw);
-	wp_u64map__release(&u->told);
+	wp_map__release(&u->told);
 	free(u);
 }
 
@@ -90,12 +90,12 @@ int wp_dwunwind__run(struct wp_dwunwind *u, uint32_t pid, uint64_t gen,
 	s = wp_unwinder__space(u->uw, pid, gen, &is_new);
 	if (!s)
 		return -ENOMEM;
-	told = wp_u64map__get(&u->told, key);
+	told = wp_map__ref(&u->told, key);
 	/* a new (or evicted and made again) space, or mappings added since:
 	 * tell it every mapping (those it knows are ignored) */
 	if (is_new || !told || *told != maps_seq + 1) {
 		for (i = 0; i < maps->n; i++) {
-			const struct wp_map *m = &maps->v[i];
+			const struct wp_procmap *m = &maps->v[i];
 			struct wp_umap um = {
 				.start = m->start, .end = m->end, .pgoff = m->pgoff,
 				.path = m->path ? m->path : "",
@@ -105,7 +105,7 @@ int wp_dwunwind__run(struct wp_dwunwind *u, uint32_t pid, uint64_t gen,
 			if (wp_uspace__add_map(s, &um))
 				return -ENOMEM;
 		}
-		if (wp_u64map__put(&u->told, key, maps_seq + 1))
+		if (wp_map__put(&u->told, key, maps_seq + 1))
 			return -ENOMEM;
 	}
 	reason = wp_uspace__unwind(s, d, pcs, max, n);

@@ -16,7 +16,7 @@
 #include "record/stacks.h"
 #include "record/symcap.h"
 #include "record/dwunwind.h"
-#include "record/u64map.h"
+#include "common/u64map.h"
 #include "common/log.h"
 
 #include <bpf/bpf.h>
@@ -94,11 +94,11 @@ struct wp_out {
 	struct str_ent *strs;
 	size_t strs_cap, strs_len;
 
-	struct wp_u64map tid_idx; /* tid -> index in threads */
+	struct wp_map tid_idx; /* tid -> index in threads */
 	struct thread_ent *threads;
 	size_t nthreads, threads_cap;
 
-	struct wp_u64map pid_idx; /* pid -> index in procs */
+	struct wp_map pid_idx; /* pid -> index in procs */
 	struct proc **procs;
 	size_t nprocs, procs_cap;
 	struct wp_buildid_cache *bids;
@@ -112,13 +112,13 @@ struct wp_out {
 	struct id_frames *kids, *uids;
 	size_t nkids, nuids;
 	uint64_t *scratch;
-	struct wp_u64map pairs; /* (kernel id, user id, flags) -> stack id */
+	struct wp_map pairs; /* (kernel id, user id, flags) -> stack id */
 
 	wp_ksym_resolver ksym_resolve;
 	void *ksym_ctx;
 	struct ksym_range *kr;    /* symbols stored, sorted by start */
 	size_t nkr, kr_cap;
-	struct wp_u64map kunres;  /* addresses the resolver could not name */
+	struct wp_map kunres;  /* addresses the resolver could not name */
 	uint64_t *kq;             /* addresses to resolve */
 	size_t nkq, kq_cap;
 	char (*knames)[WP_KSYM_LEN];
@@ -208,10 +208,10 @@ int wp_out__create(const struct wp_out_opts *opts, struct wp_out **out)
 	o->fd = -1;
 	o->kfd = o->ufd = -1;
 	wpd_buf__init(&o->buf);
-	wp_u64map__init(&o->tid_idx);
-	wp_u64map__init(&o->pid_idx);
-	wp_u64map__init(&o->pairs);
-	wp_u64map__init(&o->kunres);
+	wp_map__init(&o->tid_idx);
+	wp_map__init(&o->pid_idx);
+	wp_map__init(&o->pairs);
+	wp_map__init(&o->kunres);
 	wpd_samples_builder__init(&o->sb);
 	o->path = strdup(opts->path);
 	o->stacks = wp_stacks__new();
@@ -318,9 +318,9 @@ void wp_out__free(struct wp_out *o)
 	for (i = 0; i < o->strs_cap; i++)
 		free(o->strs[i].s);
 	free(o->strs);
-	wp_u64map__release(&o->tid_idx);
+	wp_map__release(&o->tid_idx);
 	free(o->threads);
-	wp_u64map__release(&o->pid_idx);
+	wp_map__release(&o->pid_idx);
 	for (i = 0; i < o->nprocs; i++) {
 		wp_map_list__release(&o->procs[i]->maps);
 		free(o->procs[i]);
@@ -338,11 +338,11 @@ void wp_out__free(struct wp_out *o)
 	free(o->kids);
 	free(o->uids);
 	free(o->scratch);
-	wp_u64map__release(&o->pairs);
+	wp_map__release(&o->pairs);
 	wp_ksyms__free(o->ksyms);
 	free(o->ksym_done);
 	free(o->kr);
-	wp_u64map__release(&o->kunres);
+	wp_map__release(&o->kunres);
 	free(o->kq);
 	free(o->knames);
 	free(o->pend);
@@ -436,7 +436,7 @@ static int intern(struct wp_out *o, const char *s, size_t len, uint32_t *id)
 static int thread_seen(struct wp_out *o, uint32_t pid, uint32_t tid,
 		       const char comm[WP_COMM_LEN], uint64_t time_ns)
 {
-	uint64_t *idx = wp_u64map__get(&o->tid_idx, tid);
+	uint64_t *idx = wp_map__ref(&o->tid_idx, tid);
 	struct thread_ent *t;
 	struct wpd_thread th;
 	int err;
@@ -455,7 +455,7 @@ static int thread_seen(struct wp_out *o, uint32_t pid, uint32_t tid,
 			o->threads = n;
 			o->threads_cap = ncap;
 		}
-		if (wp_u64map__put(&o->tid_idx, tid, o->nthreads))
+		if (wp_map__put(&o->tid_idx, tid, o->nthreads))
 			return -ENOMEM;
 		t = &o->threads[o->nthreads++];
 	}
@@ -477,7 +477,7 @@ static int thread_seen(struct wp_out *o, uint32_t pid, uint32_t tid,
 
 static struct proc *proc_find(struct wp_out *o, uint32_t pid)
 {
-	uint64_t *idx = wp_u64map__get(&o->pid_idx, pid);
+	uint64_t *idx = wp_map__ref(&o->pid_idx, pid);
 
 	return idx ? o->procs[*idx] : NULL;
 }
@@ -502,7 +502,7 @@ static struct proc *proc_get(struct wp_out *o, uint32_t pid)
 		return NULL;
 	p->pid = pid;
 	wp_map_list__init(&p->maps);
-	if (wp_u64map__put(&o->pid_idx, pid, o->nprocs)) {
+	if (wp_map__put(&o->pid_idx, pid, o->nprocs)) {
 		free(p);
 		return NULL;
 	}
@@ -510,7 +510,7 @@ static struct proc *proc_get(struct wp_out *o, uint32_t pid)
 	return p;
 }
 
-static int write_mmap(struct wp_out *o, uint32_t pid, const struct wp_map *m,
+static int write_mmap(struct wp_out *o, uint32_t pid, const struct wp_procmap *m,
 		      uint64_t time_ns)
 {
 	struct wpd_mmap r = { 0 };
@@ -561,9 +561,9 @@ static int proc_scan(struct wp_out *o, struct proc *p, uint64_t time_ns)
 		return 0;
 	}
 	for (i = 0; i < cur.n; i++) {
-		const struct wp_map *old = wp_map_list__find(&p->maps, cur.v[i].start);
+		const struct wp_procmap *old = wp_map_list__find(&p->maps, cur.v[i].start);
 
-		if (old && wp_map__same(old, &cur.v[i]))
+		if (old && wp_procmap__same(old, &cur.v[i]))
 			continue;
 		err = write_mmap(o, p->pid, &cur.v[i], time_ns);
 		if (err) {
@@ -842,7 +842,7 @@ static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 
 		if (kr_has(o, a))
 			continue;
-		if (wp_u64map__get(&o->kunres, a)) {
+		if (wp_map__ref(&o->kunres, a)) {
 			o->st.ksym_unresolved++;
 			continue;
 		}
@@ -883,7 +883,7 @@ static int write_ksyms(struct wp_out *o, const uint64_t *frames, uint16_t n)
 			continue; /* another address of a symbol just stored */
 		if (!parse_sprint_symbol(o->knames[j], &name, &mod, &off, &size) ||
 		    off > o->kq[j]) {
-			if (wp_u64map__put(&o->kunres, o->kq[j], 1))
+			if (wp_map__put(&o->kunres, o->kq[j], 1))
 				return -ENOMEM;
 			o->st.ksym_unresolved++;
 			continue;
@@ -1005,7 +1005,7 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 	if (e->kstack_id != WP_STACKID_INLINE && e->ustack_id != WP_STACKID_INLINE) {
 		pair_key = (uint64_t)(uint32_t)(e->kstack_id + 2) << 32 |
 			   (uint64_t)(uint32_t)(e->ustack_id + 2) << 5 | flags;
-		cached = wp_u64map__get(&o->pairs, pair_key);
+		cached = wp_map__ref(&o->pairs, pair_key);
 	}
 	if (cached) {
 		stack_id = (uint32_t)*cached;
@@ -1034,7 +1034,7 @@ static int on_sample(struct wp_out *o, const struct wp_sample_event *e, size_t s
 				return err;
 			o->st.stacks++;
 		}
-		if (pair_key && wp_u64map__put(&o->pairs, pair_key, stack_id))
+		if (pair_key && wp_map__put(&o->pairs, pair_key, stack_id))
 			return -ENOMEM;
 	}
 	/* The sampled IP outside every known mapping: dlopen, JIT. */
@@ -1312,19 +1312,19 @@ struct agg_pending {
 
 struct offcpu {
 	uint64_t min_block_ns;
-	struct wp_u64map ktrim;   /* kernel stack id -> tracing frames at its top + 1 */
-	struct wp_u64map forks;   /* pid forked while recording -> parent pid (bit 63: done) */
-	struct wp_u64map fork_ns; /* ... -> time of the fork */
-	struct wp_u64map rescued; /* pid -> exec epoch + 1 of its last immediate re-read */
+	struct wp_map ktrim;   /* kernel stack id -> tracing frames at its top + 1 */
+	struct wp_map forks;   /* pid forked while recording -> parent pid (bit 63: done) */
+	struct wp_map fork_ns; /* ... -> time of the fork */
+	struct wp_map rescued; /* pid -> exec epoch + 1 of its last immediate re-read */
 	struct exec_scan { uint32_t pid; uint64_t time_ns; } *scans; /* to re-read after exec */
 	size_t nscans, scans_cap;
 	struct wpd_offcpu_builder ob;
 	struct wpd_offcpu_agg_builder ab;
 	struct agg_pending *agg;
 	size_t nagg, agg_cap;
-	struct wp_u64map gens;    /* pid << 32 | exec_id -> time of that exec */
-	struct wp_u64map cur_gen; /* pid -> its latest exec_id + 1 */
-	struct wp_u64map tt_last; /* tid -> switches + 1 at its last THREAD_TIME */
+	struct wp_map gens;    /* pid << 32 | exec_id -> time of that exec */
+	struct wp_map cur_gen; /* pid -> its latest exec_id + 1 */
+	struct wp_map tt_last; /* tid -> switches + 1 at its last THREAD_TIME */
 	struct wp_sched_counters bpf; /* the kernel's counters, as last read */
 	uint64_t events;          /* intervals stored in OFFCPU records */
 	uint64_t aggregated;      /* intervals summed into OFFCPU_AGG entries */
@@ -1340,13 +1340,13 @@ int wp_out__set_offcpu(struct wp_out *o, uint64_t min_block_ns)
 	f->min_block_ns = min_block_ns;
 	wpd_offcpu_builder__init(&f->ob);
 	wpd_offcpu_agg_builder__init(&f->ab);
-	wp_u64map__init(&f->gens);
-	wp_u64map__init(&f->cur_gen);
-	wp_u64map__init(&f->tt_last);
-	wp_u64map__init(&f->ktrim);
-	wp_u64map__init(&f->forks);
-	wp_u64map__init(&f->fork_ns);
-	wp_u64map__init(&f->rescued);
+	wp_map__init(&f->gens);
+	wp_map__init(&f->cur_gen);
+	wp_map__init(&f->tt_last);
+	wp_map__init(&f->ktrim);
+	wp_map__init(&f->forks);
+	wp_map__init(&f->fork_ns);
+	wp_map__init(&f->rescued);
 	offcpu_free(o->off);
 	o->off = f;
 	return 0;
@@ -1359,13 +1359,13 @@ static void offcpu_free(struct offcpu *f)
 	wpd_offcpu_builder__release(&f->ob);
 	wpd_offcpu_agg_builder__release(&f->ab);
 	free(f->agg);
-	wp_u64map__release(&f->gens);
-	wp_u64map__release(&f->cur_gen);
-	wp_u64map__release(&f->tt_last);
-	wp_u64map__release(&f->ktrim);
-	wp_u64map__release(&f->forks);
-	wp_u64map__release(&f->fork_ns);
-	wp_u64map__release(&f->rescued);
+	wp_map__release(&f->gens);
+	wp_map__release(&f->cur_gen);
+	wp_map__release(&f->tt_last);
+	wp_map__release(&f->ktrim);
+	wp_map__release(&f->forks);
+	wp_map__release(&f->fork_ns);
+	wp_map__release(&f->rescued);
 	free(f->scans);
 	free(f);
 }
@@ -1413,7 +1413,7 @@ static int kernel_trim(struct wp_out *o, int32_t kid, const uint64_t *kf, uint16
 		       uint16_t *skip)
 {
 	char names[TRIM_MAX][WP_KSYM_LEN];
-	uint64_t addrs[TRIM_MAX], *cached = wp_u64map__get(&o->off->ktrim, (uint64_t)kid);
+	uint64_t addrs[TRIM_MAX], *cached = wp_map__ref(&o->off->ktrim, (uint64_t)kid);
 	uint16_t n = nk < TRIM_MAX ? nk : TRIM_MAX, i;
 	int err;
 
@@ -1441,7 +1441,7 @@ static int kernel_trim(struct wp_out *o, int32_t kid, const uint64_t *kf, uint16
 	for (i = 0; i < n && tracing_frame(names[i]); i++)
 		;
 	*skip = i;
-	return wp_u64map__put(&o->off->ktrim, (uint64_t)kid, (uint64_t)i + 1) ? -ENOMEM : 0;
+	return wp_map__put(&o->off->ktrim, (uint64_t)kid, (uint64_t)i + 1) ? -ENOMEM : 0;
 }
 
 /*
@@ -1452,7 +1452,7 @@ static int kernel_trim(struct wp_out *o, int32_t kid, const uint64_t *kf, uint16
  */
 static int fork_maps(struct wp_out *o, uint32_t pid)
 {
-	uint64_t *par = wp_u64map__get(&o->off->forks, pid), *t, v;
+	uint64_t *par = wp_map__ref(&o->off->forks, pid), *t, v;
 	struct proc *pp;
 	size_t i;
 	int err;
@@ -1460,9 +1460,9 @@ static int fork_maps(struct wp_out *o, uint32_t pid)
 	if (!par || *par >> 63)
 		return 0;
 	v = *par;
-	t = wp_u64map__get(&o->off->fork_ns, pid);
+	t = wp_map__ref(&o->off->fork_ns, pid);
 	pp = proc_find(o, (uint32_t)v);
-	if (wp_u64map__put(&o->off->forks, pid, v | 1ull << 63))
+	if (wp_map__put(&o->off->forks, pid, v | 1ull << 63))
 		return -ENOMEM;
 	if (!t || !pp || !pp->known)
 		return 0;
@@ -1490,11 +1490,11 @@ static int user_frames_mapped(struct wp_out *o, struct proc *p, const uint64_t *
 		;
 	if (i == nu)
 		return 0;
-	done = wp_u64map__get(&o->off->rescued, p->pid);
+	done = wp_map__ref(&o->off->rescued, p->pid);
 	if (!done || *done != p->epoch + 1) {
 		int n;
 
-		if (wp_u64map__put(&o->off->rescued, p->pid, p->epoch + 1))
+		if (wp_map__put(&o->off->rescued, p->pid, p->epoch + 1))
 			return -ENOMEM;
 		o->st.maps_rescans++;
 		n = proc_scan(o, p, time_ns);
@@ -1557,8 +1557,8 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		flags |= WPD_STACK_KERNEL_TRUNCATED;
 	if (o->max_frames && nu >= o->max_frames)
 		flags |= WPD_STACK_USER_TRUNCATED;
-	if (nu && (!names || !wp_u64map__get(&o->off->cur_gen, pid)) &&
-	    wp_u64map__get(&o->off->forks, pid)) {
+	if (nu && (!names || !wp_map__ref(&o->off->cur_gen, pid)) &&
+	    wp_map__ref(&o->off->forks, pid)) {
 		/* a child forked while recording, before its exec (none seen yet,
 		 * or the stack is of an older generation): its parent's maps */
 		err = fork_maps(o, pid);
@@ -1580,7 +1580,7 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		/* bit 63: the samples' pairs are not trimmed */
 		pair_key = 1ull << 63 | (uint64_t)(uint32_t)(kid + 2) << 32 |
 			   (uint64_t)(uint32_t)(uid + 2) << 6 | flags;
-		cached = wp_u64map__get(&o->pairs, pair_key);
+		cached = wp_map__ref(&o->pairs, pair_key);
 	}
 	if (cached) {
 		*id = (uint32_t)*cached;
@@ -1588,7 +1588,7 @@ static int off_stack(struct wp_out *o, uint32_t pid, uint64_t time_ns, int32_t k
 		err = stack_id_of(o, flags, kf, nk, uf, nu, id);
 		if (err)
 			return err;
-		if (pair_key && wp_u64map__put(&o->pairs, pair_key, *id))
+		if (pair_key && wp_map__put(&o->pairs, pair_key, *id))
 			return -ENOMEM;
 	}
 	if (p && nu) {
@@ -1624,7 +1624,7 @@ static uint32_t waker_flags(uint32_t of)
  * (or no exec of it was seen: the only one known). */
 static bool gen_current(const struct wp_out *o, uint32_t pid, uint32_t exec_id)
 {
-	const uint64_t *g = wp_u64map__get(&o->off->cur_gen, pid);
+	const uint64_t *g = wp_map__ref(&o->off->cur_gen, pid);
 
 	return !g || *g == (uint64_t)exec_id + 1;
 }
@@ -1668,7 +1668,7 @@ static int add_interval(struct wp_out *o, const struct wpd_offcpu *iv)
 static int add_agg(struct wp_out *o, const struct wpd_offcpu_agg *a, uint32_t exec_id)
 {
 	struct offcpu *f = o->off;
-	const uint64_t *t = wp_u64map__get(&f->gens, (uint64_t)a->pid << 32 | exec_id);
+	const uint64_t *t = wp_map__ref(&f->gens, (uint64_t)a->pid << 32 | exec_id);
 	struct agg_pending *pa;
 
 	if (f->nagg == f->agg_cap) {
@@ -1957,8 +1957,8 @@ static int write_thread_time(struct wp_out *o, uint32_t pid, uint32_t tid, uint6
 		return err;
 	o->off->thread_times++;
 	/* an exited thread's tid, if reused, is a new thread: always written */
-	return wp_u64map__put(&o->off->tt_last, tid,
-			      flags & WPD_THREAD_TIME_EXITED ? 0 : switches + 1);
+	return wp_map__put(&o->off->tt_last, tid,
+			   flags & WPD_THREAD_TIME_EXITED ? 0 : switches + 1);
 }
 
 static int on_task(struct wp_out *o, const struct wp_task_event *e)
@@ -1976,8 +1976,8 @@ static int on_task(struct wp_out *o, const struct wp_task_event *e)
 	}
 	if (e->kind == WP_TASK_FORK) {
 		/* its address space, until it execs, is its parent's */
-		if (wp_u64map__put(&o->off->forks, e->pid, e->parent_pid) ||
-		    wp_u64map__put(&o->off->fork_ns, e->pid, e->time_ns))
+		if (wp_map__put(&o->off->forks, e->pid, e->parent_pid) ||
+		    wp_map__put(&o->off->fork_ns, e->pid, e->time_ns))
 			return -ENOMEM;
 	}
 	if (e->kind == WP_TASK_EXEC) {
@@ -1997,8 +1997,8 @@ static int on_task(struct wp_out *o, const struct wp_task_event *e)
 		f->scans[f->nscans].pid = e->pid;
 		f->scans[f->nscans++].time_ns = e->time_ns;
 		/* later intervals of this process are of this generation */
-		if (wp_u64map__put(&o->off->gens, (uint64_t)e->pid << 32 | e->exec_id, e->time_ns) ||
-		    wp_u64map__put(&o->off->cur_gen, e->pid, (uint64_t)e->exec_id + 1))
+		if (wp_map__put(&o->off->gens, (uint64_t)e->pid << 32 | e->exec_id, e->time_ns) ||
+		    wp_map__put(&o->off->cur_gen, e->pid, (uint64_t)e->exec_id + 1))
 			return -ENOMEM;
 	}
 	err = write_task(o, e->kind, e);
@@ -2034,7 +2034,7 @@ int wp_out__thread_state(struct wp_out *o, uint32_t tid, const struct wp_thread_
 		oncpu += now - ts->in_ns;
 	if (!final) {
 		/* a snapshot, for the threads that switched since the last one */
-		last = wp_u64map__get(&o->off->tt_last, tid);
+		last = wp_map__ref(&o->off->tt_last, tid);
 		if (last && *last == ts->switches + 1)
 			return 0;
 	}

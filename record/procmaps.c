@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "procmaps.h"
-#include "u64map.h"
+#include "common/u64map.h"
 #include "report/symbols.h"
 
 #include <errno.h>
@@ -33,13 +33,13 @@ void wp_map_list__release(struct wp_map_list *l)
 	wp_map_list__init(l);
 }
 
-const struct wp_map *wp_map_list__find(const struct wp_map_list *l, uint64_t addr)
+const struct wp_procmap *wp_map_list__find(const struct wp_map_list *l, uint64_t addr)
 {
 	size_t lo = 0, hi = l->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct wp_map *m = &l->v[mid];
+		const struct wp_procmap *m = &l->v[mid];
 
 		if (addr < m->start)
 			hi = mid;
@@ -51,7 +51,7 @@ const struct wp_map *wp_map_list__find(const struct wp_map_list *l, uint64_t add
 	return NULL;
 }
 
-bool wp_map__same(const struct wp_map *a, const struct wp_map *b)
+bool wp_procmap__same(const struct wp_procmap *a, const struct wp_procmap *b)
 {
 	return a->start == b->start && a->end == b->end && a->pgoff == b->pgoff &&
 	       a->dev == b->dev && a->inode == b->inode && !strcmp(a->path, b->path);
@@ -65,7 +65,7 @@ struct bid {
 };
 
 struct wp_buildid_cache {
-	struct wp_u64map idx; /* hash(dev, inode) -> index + 1 in v */
+	struct wp_map idx; /* hash(dev, inode) -> index + 1 in v */
 	uint64_t *keys_dev, *keys_ino;
 	struct bid *v;
 	size_t n, cap;
@@ -76,7 +76,7 @@ struct wp_buildid_cache *wp_buildid_cache__new(void)
 	struct wp_buildid_cache *c = calloc(1, sizeof(*c));
 
 	if (c)
-		wp_u64map__init(&c->idx);
+		wp_map__init(&c->idx);
 	return c;
 }
 
@@ -84,7 +84,7 @@ void wp_buildid_cache__free(struct wp_buildid_cache *c)
 {
 	if (!c)
 		return;
-	wp_u64map__release(&c->idx);
+	wp_map__release(&c->idx);
 	free(c->keys_dev);
 	free(c->keys_ino);
 	free(c->v);
@@ -103,7 +103,7 @@ static struct bid *cache_find(struct wp_buildid_cache *c, uint64_t dev, uint64_t
 
 	/* linear probe over keys: key, key+1, ... until a miss */
 	for (;; key++) {
-		v = wp_u64map__get(&c->idx, key);
+		v = wp_map__ref(&c->idx, key);
 		if (!v)
 			return NULL;
 		if (c->keys_dev[*v] == dev && c->keys_ino[*v] == ino)
@@ -135,18 +135,18 @@ static int cache_add(struct wp_buildid_cache *c, uint64_t dev, uint64_t ino,
 		c->v = v;
 		c->cap = ncap;
 	}
-	while (wp_u64map__get(&c->idx, key))
+	while (wp_map__ref(&c->idx, key))
 		key++;
 	c->keys_dev[c->n] = dev;
 	c->keys_ino[c->n] = ino;
 	c->v[c->n] = *b;
-	if (wp_u64map__put(&c->idx, key, c->n))
+	if (wp_map__put(&c->idx, key, c->n))
 		return -ENOMEM;
 	c->n++;
 	return 0;
 }
 
-static void lookup_build_id(int pid, struct wp_buildid_cache *c, struct wp_map *m)
+static void lookup_build_id(int pid, struct wp_buildid_cache *c, struct wp_procmap *m)
 {
 	struct bid b = { 0 }, *hit;
 	char p[4200];
@@ -178,7 +178,7 @@ static void lookup_build_id(int pid, struct wp_buildid_cache *c, struct wp_map *
 
 /* ---- /proc/PID/maps ------------------------------------------------ */
 
-static int parse_maps_line(char *line, struct wp_map *m, bool *exec)
+static int parse_maps_line(char *line, struct wp_procmap *m, bool *exec)
 {
 	unsigned long long start, end, pgoff, ino;
 	unsigned int maj, min;
@@ -225,14 +225,14 @@ int wp_procmaps__read(int pid, struct wp_buildid_cache *c, struct wp_map_list *o
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (getline(&line, &lcap, f) > 0) {
-		struct wp_map m;
+		struct wp_procmap m;
 		bool exec;
 
 		if (parse_maps_line(line, &m, &exec) || !exec)
 			continue;
 		if (out->n == out->cap) {
 			size_t ncap = out->cap ? out->cap * 2 : 32;
-			struct wp_map *v = realloc(out->v, ncap * sizeof(*v));
+			struct wp_procmap *v = realloc(out->v, ncap * sizeof(*v));
 
 			if (!v) {
 				free(m.path);

@@ -15,7 +15,7 @@
 
 #define WP_BUILD_ID_MAX 20
 
-struct wp_map {
+struct wp_procmap {
 	uint64_t start, end, pgoff;
 	uint64_t dev;    /* makedev(major, minor) as listed */
 	uint64_t inode;
@@ -26,16 +26,16 @@ struct wp_map {
 };
 
 struct wp_map_list {
-	struct wp_map *v;  /* sorted by start */
+	struct wp_procmap *v;  /* sorted by start */
 	size_t n, cap;
 };
 
 void wp_map_list__init(struct wp_map_list *l);
 void wp_map_list__release(struct wp_map_list *l);
 /* The mapping containing addr, or NULL. */
-const struct wp_map *wp_map_list__find(const struct wp_map_list *l, uint64_t addr);
+const struct wp_procmap *wp_map_list__find(const struct wp_map_list *l, uint64_t addr);
 /* Same start, end, offset and file. */
-bool wp_map__same(const struct wp_map *a, const struct wp_map *b);
+bool wp_procmap__same(const struct wp_procmap *a, const struct wp_procmap *b);
 
 /* Build-ids by device:inode, so each file is read once. */
 struct wp_buildid_cache;

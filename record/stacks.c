@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "stacks.h"
-#include "u64map.h"
+#include "common/u64map.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ struct wp_stacks {
 	uint64_t *scratch;
 	size_t scratch_cap;
 	uint64_t (*hash)(const void *data, size_t len);
-	struct wp_u64map by_id; /* id -> its key (stable: keys never move) */
+	struct wp_map by_id; /* id -> its key (stable: keys never move) */
 };
 
 static uint64_t xxh3(const void *data, size_t len)
@@ -39,7 +39,7 @@ struct wp_stacks *wp_stacks__new(void)
 	if (!t)
 		return NULL;
 	t->hash = xxh3;
-	wp_u64map__init(&t->by_id);
+	wp_map__init(&t->by_id);
 	t->cap = 1024;
 	t->slots = calloc(t->cap, sizeof(*t->slots));
 	if (!t->slots) {
@@ -59,7 +59,7 @@ void wp_stacks__free(struct wp_stacks *t)
 		free(t->slots[i].key);
 	free(t->slots);
 	free(t->scratch);
-	wp_u64map__release(&t->by_id);
+	wp_map__release(&t->by_id);
 	free(t);
 }
 
@@ -83,7 +83,7 @@ bool wp_stacks__get(const struct wp_stacks *t, uint32_t id, uint32_t *flags,
 		    const uint64_t **kernel, uint16_t *nkernel,
 		    const uint64_t **user, uint16_t *nuser)
 {
-	const uint64_t *v = wp_u64map__get(&t->by_id, id), *key;
+	const uint64_t *v = wp_map__ref(&t->by_id, id), *key;
 
 	if (!v)
 		return false;
@@ -172,7 +172,7 @@ int wp_stacks__intern(struct wp_stacks *t, uint32_t flags,
 	if (!t->slots[i].key)
 		return -ENOMEM;
 	memcpy(t->slots[i].key, key, len);
-	if (wp_u64map__put(&t->by_id, t->last_id + 1, (uintptr_t)t->slots[i].key)) {
+	if (wp_map__put(&t->by_id, t->last_id + 1, (uintptr_t)t->slots[i].key)) {
 		free(t->slots[i].key);
 		t->slots[i].key = NULL;
 		return -ENOMEM;

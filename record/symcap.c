@@ -3,9 +3,9 @@
  * Symbol capture for self-contained recordings. See symcap.h.
  */
 #include "record/symcap.h"
-#include "record/u64map.h"
 #include "common/log.h"
 #include "common/openfile.h"
+#include "common/u64map.h"
 #include "report/symbols.h"
 
 #include <ctype.h>
@@ -32,7 +32,7 @@ struct bin {
 	uint8_t bid[WP_BUILD_ID_MAX];
 	uint8_t bid_len;
 	int fd;
-	struct wp_u64map offs; /* file offset -> 1 */
+	struct wp_map offs; /* file offset -> 1 */
 	uint64_t *offv;
 	size_t noff, offv_cap;
 };
@@ -44,7 +44,7 @@ struct jit_ent {
 
 struct jitproc {
 	uint32_t pid;
-	struct wp_u64map addrs; /* address -> 1 */
+	struct wp_map addrs; /* address -> 1 */
 	uint64_t *addrv;
 	size_t naddr, addrv_cap;
 	char *map_path;         /* resolved at the first read */
@@ -61,12 +61,12 @@ struct wp_symcap {
 	bool embed;
 	struct bin *bins;
 	size_t nbins, bins_cap;
-	struct wp_u64map bin_idx;  /* hash(path, build-id) -> index (probed) */
+	struct wp_map bin_idx;  /* hash(path, build-id) -> index (probed) */
 	struct jitproc *jits;
 	size_t njits, jits_cap;
-	struct wp_u64map jit_idx;  /* pid -> index */
-	struct wp_u64map pairs;    /* hash(pid, generation, stack) -> tries */
-	struct wp_u64map gens;     /* pid -> exec generation */
+	struct wp_map jit_idx;  /* pid -> index */
+	struct wp_map pairs;    /* hash(pid, generation, stack) -> tries */
+	struct wp_map gens;     /* pid -> exec generation */
 	size_t files, files_max;
 	uint64_t jit_seq;
 	struct wp_symcap_stats st;
@@ -80,29 +80,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	h ^= 0xcbf29ce484222325ull;
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ull;
-	}
-	return mix(h);
-}
-
 struct wp_symcap *wp_symcap__new(bool embed)
 {
 	struct wp_symcap *c = calloc(1, sizeof(*c));
@@ -111,10 +88,10 @@ struct wp_symcap *wp_symcap__new(bool embed)
 	if (!c)
 		return NULL;
 	c->embed = embed;
-	wp_u64map__init(&c->bin_idx);
-	wp_u64map__init(&c->jit_idx);
-	wp_u64map__init(&c->pairs);
-	wp_u64map__init(&c->gens);
+	wp_map__init(&c->bin_idx);
+	wp_map__init(&c->jit_idx);
+	wp_map__init(&c->pairs);
+	wp_map__init(&c->gens);
 	/* one descriptor per binary: raise the soft limit as far as allowed */
 	c->files_max = 0;
 	if (embed && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -135,7 +112,7 @@ static void jitproc_release(struct jitproc *j)
 {
 	size_t i;
 
-	wp_u64map__release(&j->addrs);
+	wp_map__release(&j->addrs);
 	free(j->addrv);
 	free(j->map_path);
 	free(j->local_path);
@@ -155,17 +132,17 @@ void wp_symcap__free(struct wp_symcap *c)
 		free(c->bins[i].path);
 		if (c->bins[i].fd >= 0)
 			close(c->bins[i].fd);
-		wp_u64map__release(&c->bins[i].offs);
+		wp_map__release(&c->bins[i].offs);
 		free(c->bins[i].offv);
 	}
 	free(c->bins);
 	for (i = 0; i < c->njits; i++)
 		jitproc_release(&c->jits[i]);
 	free(c->jits);
-	wp_u64map__release(&c->bin_idx);
-	wp_u64map__release(&c->jit_idx);
-	wp_u64map__release(&c->pairs);
-	wp_u64map__release(&c->gens);
+	wp_map__release(&c->bin_idx);
+	wp_map__release(&c->jit_idx);
+	wp_map__release(&c->pairs);
+	wp_map__release(&c->gens);
 	free(c);
 }
 
@@ -176,16 +153,16 @@ const struct wp_symcap_stats *wp_symcap__stats(const struct wp_symcap *c)
 
 /* ---- binaries ------------------------------------------------------------ */
 
-static struct bin *bin_get(struct wp_symcap *c, const struct wp_map *m, bool *is_new)
+static struct bin *bin_get(struct wp_symcap *c, const struct wp_procmap *m, bool *is_new)
 {
-	uint64_t key = hash_bytes(m->path, strlen(m->path),
-				  hash_bytes(m->build_id, m->build_id_len, m->build_id_len));
+	uint64_t key = wp_hash_bytes(m->path, strlen(m->path),
+				     wp_hash_bytes(m->build_id, m->build_id_len, m->build_id_len));
 	uint64_t *v;
 	struct bin *b;
 
 	*is_new = false;
 	for (;; key++) {
-		v = wp_u64map__get(&c->bin_idx, key);
+		v = wp_map__ref(&c->bin_idx, key);
 		if (!v)
 			break;
 		b = &c->bins[*v];
@@ -206,13 +183,13 @@ static struct bin *bin_get(struct wp_symcap *c, const struct wp_map *m, bool *is
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 	b->path = strdup(m->path);
-	if (!b->path || wp_u64map__put(&c->bin_idx, key, c->nbins)) {
+	if (!b->path || wp_map__put(&c->bin_idx, key, c->nbins)) {
 		free(b->path);
 		return NULL;
 	}
 	memcpy(b->bid, m->build_id, m->build_id_len);
 	b->bid_len = m->build_id_len;
-	wp_u64map__init(&b->offs);
+	wp_map__init(&b->offs);
 	c->nbins++;
 	*is_new = true;
 	return b;
@@ -225,11 +202,11 @@ int wp_symcap__open(struct wp_symcap *c, const char *path, const uint8_t *build_
 
 	if (!c || build_id_len > WP_BUILD_ID_MAX)
 		return -1;
-	key = hash_bytes(path, strlen(path), hash_bytes(build_id, build_id_len, build_id_len));
+	key = wp_hash_bytes(path, strlen(path), wp_hash_bytes(build_id, build_id_len, build_id_len));
 	for (;; key++) {
 		const struct bin *b;
 
-		v = wp_u64map__get(&c->bin_idx, key);
+		v = wp_map__ref(&c->bin_idx, key);
 		if (!v)
 			return -1;
 		b = &c->bins[*v];
@@ -239,7 +216,7 @@ int wp_symcap__open(struct wp_symcap *c, const char *path, const uint8_t *build_
 	}
 }
 
-void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
+void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_procmap *m)
 {
 	char p[4200];
 	struct bin *b;
@@ -268,7 +245,7 @@ void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m)
 
 static int bin_add_off(struct bin *b, uint64_t off)
 {
-	if (wp_u64map__get(&b->offs, off))
+	if (wp_map__ref(&b->offs, off))
 		return 0;
 	if (b->noff == b->offv_cap) {
 		size_t ncap = b->offv_cap ? b->offv_cap * 2 : 64;
@@ -279,7 +256,7 @@ static int bin_add_off(struct bin *b, uint64_t off)
 		b->offv = n;
 		b->offv_cap = ncap;
 	}
-	if (wp_u64map__put(&b->offs, off, 1))
+	if (wp_map__put(&b->offs, off, 1))
 		return -ENOMEM;
 	b->offv[b->noff++] = off;
 	return 0;
@@ -328,7 +305,7 @@ int wp_perf_map_line(const char *line, size_t len, uint64_t *start, uint64_t *si
 
 static struct jitproc *jit_get(struct wp_symcap *c, uint32_t pid)
 {
-	uint64_t *v = wp_u64map__get(&c->jit_idx, pid);
+	uint64_t *v = wp_map__ref(&c->jit_idx, pid);
 	struct jitproc *j;
 
 	if (v)
@@ -342,12 +319,12 @@ static struct jitproc *jit_get(struct wp_symcap *c, uint32_t pid)
 		c->jits = n;
 		c->jits_cap = ncap;
 	}
-	if (wp_u64map__put(&c->jit_idx, pid, c->njits))
+	if (wp_map__put(&c->jit_idx, pid, c->njits))
 		return NULL;
 	j = &c->jits[c->njits++];
 	memset(j, 0, sizeof(*j));
 	j->pid = pid;
-	wp_u64map__init(&j->addrs);
+	wp_map__init(&j->addrs);
 	return j;
 }
 
@@ -465,8 +442,8 @@ void wp_symcap__exec(struct wp_symcap *c, uint32_t pid)
 
 	if (!c)
 		return;
-	g = wp_u64map__get(&c->gens, pid);
-	wp_u64map__put(&c->gens, pid, g ? *g + 1 : 1);
+	g = wp_map__ref(&c->gens, pid);
+	wp_map__put(&c->gens, pid, g ? *g + 1 : 1);
 }
 
 int wp_symcap__sample(struct wp_symcap *c, uint32_t pid, uint32_t stack_id,
@@ -479,15 +456,15 @@ int wp_symcap__sample(struct wp_symcap *c, uint32_t pid, uint32_t stack_id,
 
 	if (!c || !nu || !uf)
 		return 0;
-	g = wp_u64map__get(&c->gens, pid);
-	key = mix(((uint64_t)pid << 32 | stack_id) ^ mix(g ? *g : 0));
-	tries = wp_u64map__get(&c->pairs, key);
+	g = wp_map__ref(&c->gens, pid);
+	key = wp_hash64(((uint64_t)pid << 32 | stack_id) ^ wp_hash64(g ? *g : 0));
+	tries = wp_map__ref(&c->pairs, key);
 	if (tries && (*tries == 0 || *tries >= PAIR_TRIES))
 		return 0; /* done, or given up */
 	for (i = 0; i < nu; i++) {
 		/* as a reader looks it up: return addresses minus one */
 		uint64_t a = uf[i] - (i > 0 && uf[i]);
-		const struct wp_map *m = wp_map_list__find(maps, a);
+		const struct wp_procmap *m = wp_map_list__find(maps, a);
 
 		if (!m) {
 			missing = true;
@@ -498,7 +475,7 @@ int wp_symcap__sample(struct wp_symcap *c, uint32_t pid, uint32_t stack_id,
 
 			if (!j)
 				return -ENOMEM;
-			if (!wp_u64map__get(&j->addrs, a)) {
+			if (!wp_map__ref(&j->addrs, a)) {
 				if (j->naddr == j->addrv_cap) {
 					size_t ncap = j->addrv_cap ? j->addrv_cap * 2 : 64;
 					uint64_t *n = realloc(j->addrv, ncap * sizeof(*n));
@@ -508,7 +485,7 @@ int wp_symcap__sample(struct wp_symcap *c, uint32_t pid, uint32_t stack_id,
 					j->addrv = n;
 					j->addrv_cap = ncap;
 				}
-				if (wp_u64map__put(&j->addrs, a, 1))
+				if (wp_map__put(&j->addrs, a, 1))
 					return -ENOMEM;
 				j->addrv[j->naddr++] = a;
 				/* read the map while the process still has it */
@@ -533,7 +510,7 @@ int wp_symcap__sample(struct wp_symcap *c, uint32_t pid, uint32_t stack_id,
 				return err;
 		}
 	}
-	return wp_u64map__put(&c->pairs, key, missing ? (tries ? *tries + 1 : 1) : 0);
+	return wp_map__put(&c->pairs, key, missing ? (tries ? *tries + 1 : 1) : 0);
 }
 
 /* ---- writing ---------------------------------------------------------------- */

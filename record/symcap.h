@@ -49,7 +49,7 @@ struct wp_symcap *wp_symcap__new(bool embed);
 void wp_symcap__free(struct wp_symcap *c);
 
 /* A mapping of pid was recorded (MMAP): keep its file open. */
-void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_map *m);
+void wp_symcap__map(struct wp_symcap *c, uint32_t pid, const struct wp_procmap *m);
 /* A new descriptor of the file kept for (path, build-id), as MMAP records
  * name it, or -1 (none kept): for record/dwunwind.c. */
 int wp_symcap__open(struct wp_symcap *c, const char *path, const uint8_t *build_id,

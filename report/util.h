@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small containers the analysis library is built on: a growable array
- * helper, a string arena and an open-addressing u64 -> u64 map.
+ * helper, a string arena and a string buffer (the u64 -> u64 map is
+ * common/u64map.h, included here for report/ and convert/).
  *
- * Everything returns 0 or -ENOMEM and never prints. The map and the
- * arena own their memory; __release frees it (a zeroed struct is a valid
- * empty one, so __init is memset 0).
+ * Everything returns 0 or -ENOMEM and never prints. The arena owns its
+ * memory; __release frees it (a zeroed struct is a valid empty one).
  */
 #ifndef WP_REPORT_UTIL_H
 #define WP_REPORT_UTIL_H
@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/u64map.h" /* struct wp_map, wp_hash64, wp_hash_bytes */
 
 /*
  * Make room for at least `need` elements in the array `arr` (an lvalue
@@ -67,33 +69,5 @@ void wp_strbuf__release(struct wp_strbuf *b);
  * *cp receives the code point.
  */
 size_t wp_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
-
-/* u64 -> u64 hash map (linear probing, no deletion). */
-struct wp_map {
-	uint64_t *keys;
-	uint64_t *vals;
-	uint8_t *used;
-	size_t cap, n; /* cap is 0 or a power of two */
-};
-
-/* 1 and *val set if present, 0 if not. */
-int wp_map__get(const struct wp_map *m, uint64_t key, uint64_t *val);
-/* Insert or overwrite. 0 or -ENOMEM. */
-int wp_map__put(struct wp_map *m, uint64_t key, uint64_t val);
-void wp_map__release(struct wp_map *m);
-
-static inline uint64_t wp_hash64(uint64_t x)
-{
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-/* FNV-1a over bytes, mixed: for string keys. */
-uint64_t wp_hash_bytes(const void *p, size_t n, uint64_t seed);
 
 #endif

@@ -4,12 +4,12 @@
  * depends on xxhash only): ids 1, 2, 3... in order of first sight, equal
  * stacks share an id, and a hash collision never hands out another
  * stack's id (forced with a constant hash). Also record/ksyms.c on a
- * synthetic kallsyms file, record/u64map.c, and record/procmaps.c on this
- * very process (its mappings, its build-id, anonymous executable memory).
+ * synthetic kallsyms file, the u64 map record/ keys with (common/u64map.c,
+ * linked from libwpcommon), and record/procmaps.c on this very process
+ * (its mappings, its build-id, anonymous executable memory).
  */
 #include "record/stacks.c"
 #include "record/ksyms.c"
-#include "record/u64map.c"
 #include "record/procmaps.c"
 #include "tests/lib/tap.h"
 
@@ -125,30 +125,30 @@ static void test_ksyms(void)
 
 static void test_u64map(void)
 {
-	struct wp_u64map m;
+	struct wp_map m;
 	uint64_t i, bad = 0, *v;
 
-	wp_u64map__init(&m);
-	ok(wp_u64map__get(&m, 1) == NULL, "empty map: no key");
+	wp_map__init(&m);
+	ok(wp_map__ref(&m, 1) == NULL, "empty map: no key");
 	for (i = 0; i < 100000; i++)
-		if (wp_u64map__put(&m, i * 7919, i))
+		if (wp_map__put(&m, i * 7919, i))
 			bad++;
-	wp_u64map__put(&m, 7919, 12345);
+	wp_map__put(&m, 7919, 12345);
 	for (i = 0; i < 100000; i++) {
-		v = wp_u64map__get(&m, i * 7919);
+		v = wp_map__ref(&m, i * 7919);
 		if (!v || *v != (i == 1 ? 12345 : i))
 			bad++;
 	}
 	is_int(bad, 0, "100000 keys put and found, overwrite kept");
-	is_int(m.len, 100000, "length counts keys once");
-	wp_u64map__release(&m);
+	is_int(m.n, 100000, "length counts keys once");
+	wp_map__release(&m);
 }
 
 static void test_procmaps(void)
 {
 	struct wp_buildid_cache *c = wp_buildid_cache__new();
 	struct wp_map_list l;
-	const struct wp_map *m;
+	const struct wp_procmap *m;
 	uint8_t bid[WP_BUILD_ID_MAX];
 	void *jit;
 	int len;
