@@ -121,8 +121,8 @@ sleep_stats() {
 			if (index($0, "main;deep_a;deep_b;deep_c;deep_leaf;")) full += $NF }
 		END { printf "%d %d\n", all, full }'
 }
-# (~480 sleeps a second: over the default --off-cpu-dwarf-rate of 100 per
-# CPU, so the bound is raised here; it is tested below)
+# (off-CPU dumps are off by default, --off-cpu-dwarf-rate 0: the sleeper,
+# ~480 sleeps a second, asks for enough; the bound is tested below)
 ok "records a sleeper with --call-graph dwarf" \
 	wp-record -q --call-graph dwarf --off-cpu-dwarf-rate 2000 -o "$TMPD/ds.wpd" -- "$TMPD/deep" -d 1 -s
 ok "records a sleeper with --call-graph fp" \
